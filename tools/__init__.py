@@ -1,0 +1,1 @@
+"""Developer tools for formcoach (not part of the runtime package)."""
