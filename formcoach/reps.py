@@ -1,0 +1,303 @@
+"""Rep state machine: one metric, two thresholds with a dead band, full cycles counted, partials kept.
+
+Pure Python on floats; imports neither cv2 nor mediapipe.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from formcoach.core import Event, PartialRep, Rep, RepCompleted, RepPhase, Tempo
+
+
+@dataclass(frozen=True, slots=True)
+class RepRule:
+    """How one metric makes a rep. Works in either direction (knee 160 → 100, trunk 10 → 85).
+
+    Attributes:
+        metric: name of the spec metric driving the reps (the evaluator passes its value).
+        start: edge of the start (rest) zone, metric units (e.g. knee 160°).
+        target: edge of the target zone (e.g. knee 100°); direction = sign(target - start).
+        min_duration_s: a cycle (full or partial) shorter than this is noise, not a rep; seconds.
+        partial_after: how far past `start` an excursion must go to count as an attempt;
+            None = start + 0.3 * (target - start). Also the depth a turn-back must have to count
+            as an incomplete return (as the same fraction of the range, measured from `target`).
+        partial_cue: cue id recorded on a partial rep (left start, never reached target).
+        partial_message: what to tell the user about that partial.
+        incomplete_return_cue: cue id for "reached target, came back part way, went to the target
+            again without re-entering the start zone" (e.g. "no_full_hang"); None = not checked.
+        incomplete_return_message: what to tell the user about that.
+        max_gap_s: a metric gap (NaN) longer than this aborts the rep in progress; seconds.
+        target_margin: fraction of |target - start| the metric must come back past `target` before
+            the target zone counts as left (hysteresis against jitter at the target edge).
+    """
+
+    metric: str
+    start: float
+    target: float
+    min_duration_s: float = 1.0
+    partial_after: float | None = None
+    partial_cue: str = "too_shallow"
+    partial_message: str = "Go further"
+    incomplete_return_cue: str | None = None
+    incomplete_return_message: str = ""
+    max_gap_s: float = 1.0
+    target_margin: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start) and math.isfinite(self.target)) or self.start == self.target:
+            raise ValueError(f"RepRule({self.metric!r}): start and target must be finite and differ, "
+                             f"got start={self.start}, target={self.target}")
+        if self.partial_after is not None and not 0.0 < self.partial_fraction < 1.0:
+            raise ValueError(f"RepRule({self.metric!r}): partial_after must lie strictly between start "
+                             f"{self.start} and target {self.target}, got {self.partial_after}")
+        if self.min_duration_s < 0 or self.max_gap_s <= 0:
+            raise ValueError(f"RepRule({self.metric!r}): need min_duration_s >= 0 and max_gap_s > 0, "
+                             f"got {self.min_duration_s}, {self.max_gap_s}")
+        if not 0.0 <= self.target_margin < 1.0:
+            raise ValueError(f"RepRule({self.metric!r}): target_margin must be in [0, 1), got {self.target_margin}")
+
+    @property
+    def partial_fraction(self) -> float:
+        """`partial_after` as a fraction of the way from `start` (0) to `target` (1)."""
+        if self.partial_after is None:
+            return 0.3
+        return (self.partial_after - self.start) / (self.target - self.start)
+
+    def progress(self, value: float) -> float:
+        """Metric value → progress: ≤ 0 in the start zone, ≥ 1 in the target zone."""
+        return (value - self.start) / (self.target - self.start)
+
+
+class RepCounter:
+    """Counts reps of one metric with a hysteresis state machine, timed by the caller's clock.
+
+    Phases (in progress p = 0 at `start`, 1 at `target`):
+    START (p ≤ 0) → ECCENTRIC (p > 0) → TARGET (p ≥ 1) → CONCENTRIC (p < 1 - target_margin)
+    → START (p ≤ 0) = one rep, if it lasted at least `min_duration_s`.
+
+    Decisions:
+    - **Unarmed start.** Nothing counts until the metric has been seen in the start zone, so a
+      person walking into frame or starting mid-movement makes no rep and no partial. After a gap
+      longer than `max_gap_s` the counter is unarmed again (any rep in progress is dropped without
+      a trace): we cannot know what happened while the person was not seen.
+    - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
+      went past `partial_after` and lasted `min_duration_s`; smaller or shorter ones are jitter.
+    - **Incomplete return** (only when `incomplete_return_cue` is set). In CONCENTRIC the deepest
+      point of the return (closest to start) is tracked as the candidate turn. Re-entering the
+      target zone makes it an incomplete return when the turn came back at least
+      `partial_fraction` of the range from the target and the metric was out of the target zone
+      for at least `min_duration_s / 2` (a one- or two-frame tracking glitch is not a real
+      lower-and-pull-again). The previous cycle is recorded as a partial ending at the turn, and a
+      new rep starts at the turn. A shallower or briefer dip just resumes the same rep.
+    - **Times** are frame times with no debounce bias: `start_s` = last frame in the start zone,
+      `bottom_s` = first frame in the target zone (deepest frame for a partial), `end_s` = first
+      frame back in the start zone. Tempo: `down_s` = bottom - start, `pause_s` = last frame in the
+      target zone - bottom, `up_s` = end - last frame in the target zone; they add up to the
+      duration. `min`/`max` cover every frame from `start_s` to `end_s` inclusive.
+    - NaN values hold the state. `t` must not decrease.
+    """
+
+    def __init__(self, rule: RepRule) -> None:
+        self.rule = rule
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: unarmed, no reps, no partials."""
+        self._armed = False
+        self._phase = RepPhase.START
+        self._reps: list[Rep] = []
+        self._partials: list[Rep] = []
+        self._last_valid_t: float | None = None
+        self._last_start_t = 0.0  # last frame seen in the start zone
+        self._last_start_v = math.nan
+        self._clear_rep()
+
+    def _clear_rep(self) -> None:
+        self._rep_start_t = 0.0
+        self._lo = math.inf  # metric extremes since the rep started
+        self._hi = -math.inf
+        self._deep_p = -math.inf  # deepest progress and when (for partials)
+        self._deep_t = 0.0
+        self._bottom_t = 0.0  # first frame in the target zone
+        self._last_target_t = 0.0  # last frame in the target zone
+        self._turn_p = math.inf  # candidate turn of an incomplete return
+        self._turn_t = 0.0
+        self._turn_lo = math.inf  # extremes up to the candidate turn
+        self._turn_hi = -math.inf
+        self._post_lo = math.inf  # extremes from the candidate turn on
+        self._post_hi = -math.inf
+
+    # ---- public state -------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Full reps counted so far."""
+        return len(self._reps)
+
+    @property
+    def phase(self) -> RepPhase:
+        """Current phase; START also while unarmed."""
+        return self._phase
+
+    @property
+    def armed(self) -> bool:
+        """True once the metric has been seen in the start zone (since reset or the last long gap)."""
+        return self._armed
+
+    @property
+    def in_rep(self) -> bool:
+        """True between leaving the start zone and coming back to it."""
+        return self._phase is not RepPhase.START
+
+    @property
+    def current_index(self) -> int | None:
+        """Index the rep in progress would get if it completes; None in START."""
+        return self.count + 1 if self.in_rep else None
+
+    @property
+    def reps(self) -> list[Rep]:
+        """Counted reps, in order (a copy)."""
+        return list(self._reps)
+
+    @property
+    def partials(self) -> list[Rep]:
+        """Partial reps, in order (a copy); each has `partial_cue` set."""
+        return list(self._partials)
+
+    # ---- update -------------------------------------------------------------------------------
+
+    def update(self, t: float, value: float) -> tuple[Event, ...]:
+        """Feed one frame.
+
+        Args:
+            t: source time, seconds (non-decreasing).
+            value: the rule's metric at `t`, metric units; NaN = not measured this frame.
+        Returns:
+            `RepCompleted` / `PartialRep` events that happened at this frame (usually none).
+        """
+        if self._last_valid_t is not None and t - self._last_valid_t > self.rule.max_gap_s:
+            self._abort()
+        if math.isnan(value):
+            return ()
+        self._last_valid_t = t
+        p = self.rule.progress(value)
+        if not self._armed:
+            if p <= 0:
+                self._armed = True
+                self._last_start_t, self._last_start_v = t, value
+            return ()
+
+        events: list[Event] = []
+        if self._phase is RepPhase.START:
+            if p <= 0:
+                self._last_start_t, self._last_start_v = t, value
+                return ()
+            self._clear_rep()
+            self._rep_start_t = self._last_start_t
+            self._lo = self._hi = self._last_start_v
+            self._phase = RepPhase.ECCENTRIC
+        self._track(t, value, p)
+
+        if self._phase is RepPhase.ECCENTRIC:
+            if p >= 1:
+                self._phase = RepPhase.TARGET
+                self._bottom_t = self._last_target_t = t
+            elif p <= 0:
+                events += self._end_excursion(t, value)
+        elif self._phase is RepPhase.TARGET:
+            if p >= 1:
+                self._last_target_t = t
+            elif p < 1 - self.rule.target_margin:
+                self._phase = RepPhase.CONCENTRIC
+                self._new_turn(t, value, p)
+        if self._phase is RepPhase.CONCENTRIC:
+            if p <= 0:
+                events += self._complete(t, value)
+            elif p >= 1:
+                events += self._back_in_target(t, value)
+            elif p < self._turn_p:
+                self._new_turn(t, value, p)
+        return tuple(events)
+
+    # ---- internals ----------------------------------------------------------------------------
+
+    def _track(self, t: float, value: float, p: float) -> None:
+        self._lo, self._hi = min(self._lo, value), max(self._hi, value)
+        self._post_lo, self._post_hi = min(self._post_lo, value), max(self._post_hi, value)
+        if p > self._deep_p:
+            self._deep_p, self._deep_t = p, t
+
+    def _new_turn(self, t: float, value: float, p: float) -> None:
+        self._turn_p, self._turn_t = p, t
+        self._turn_lo, self._turn_hi = self._lo, self._hi
+        self._post_lo = self._post_hi = value
+
+    def _abort(self) -> None:
+        self._armed = False
+        self._phase = RepPhase.START
+        self._last_valid_t = None
+        self._clear_rep()
+
+    def _to_start(self, t: float, value: float) -> None:
+        self._phase = RepPhase.START
+        self._last_start_t, self._last_start_v = t, value
+
+    def _end_excursion(self, t: float, value: float) -> list[Event]:
+        """ECCENTRIC back to START without reaching the target: a partial or jitter."""
+        rule = self.rule
+        start = self._rep_start_t
+        self._to_start(t, value)
+        if self._deep_p < rule.partial_fraction or t - start < rule.min_duration_s:
+            return []
+        rep = Rep(
+            index=len(self._partials) + 1, start_s=start, end_s=t, bottom_s=self._deep_t,
+            min=self._lo, max=self._hi,
+            tempo=Tempo(down_s=self._deep_t - start, pause_s=0.0, up_s=t - self._deep_t),
+            partial_cue=rule.partial_cue,
+        )
+        self._partials.append(rep)
+        return [PartialRep(t=t, rep=rep, cue=rule.partial_cue, message=rule.partial_message)]
+
+    def _complete(self, t: float, value: float) -> list[Event]:
+        """CONCENTRIC back to START: a full cycle."""
+        start = self._rep_start_t
+        self._to_start(t, value)
+        if t - start < self.rule.min_duration_s:
+            return []
+        rep = Rep(
+            index=len(self._reps) + 1, start_s=start, end_s=t, bottom_s=self._bottom_t,
+            min=self._lo, max=self._hi,
+            tempo=Tempo(down_s=self._bottom_t - start, pause_s=self._last_target_t - self._bottom_t,
+                        up_s=t - self._last_target_t),
+        )
+        self._reps.append(rep)
+        return [RepCompleted(t=t, rep=rep, count=len(self._reps))]
+
+    def _back_in_target(self, t: float, value: float) -> list[Event]:
+        """CONCENTRIC back into the target zone: an incomplete return, or just a dip."""
+        rule = self.rule
+        self._phase = RepPhase.TARGET
+        deep_enough = 1 - self._turn_p >= rule.partial_fraction
+        long_enough = t - self._last_target_t >= rule.min_duration_s / 2
+        if rule.incomplete_return_cue is None or not (deep_enough and long_enough):
+            self._last_target_t = t
+            return []
+        start, turn = self._rep_start_t, self._turn_t
+        rep = Rep(
+            index=len(self._partials) + 1, start_s=start, end_s=turn, bottom_s=self._bottom_t,
+            min=self._turn_lo, max=self._turn_hi,
+            tempo=Tempo(down_s=self._bottom_t - start, pause_s=self._last_target_t - self._bottom_t,
+                        up_s=turn - self._last_target_t),
+            partial_cue=rule.incomplete_return_cue,
+        )
+        self._partials.append(rep)
+        # A new rep starts at the turn and has just reached the target.
+        lo, hi = self._post_lo, self._post_hi
+        self._clear_rep()
+        self._rep_start_t, self._lo, self._hi = turn, lo, hi
+        self._post_lo, self._post_hi = lo, hi
+        self._deep_p, self._deep_t = rule.progress(value), t
+        self._bottom_t = self._last_target_t = t
+        return [PartialRep(t=t, rep=rep, cue=rule.incomplete_return_cue, message=rule.incomplete_return_message)]

@@ -1,0 +1,312 @@
+"""Rep state machine on synthetic metric sequences with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from formcoach.core import PartialRep, RepCompleted, RepPhase
+from formcoach.reps import RepCounter, RepRule
+
+FPS = 30.0
+DT = 1.0 / FPS
+
+SQUAT = RepRule(metric="knee", start=160, target=100)
+HINGE = RepRule(metric="trunk", start=10, target=85)  # target > start
+PULL_UP = RepRule(metric="elbow", start=150, target=70, partial_cue="not_high_enough",
+                  incomplete_return_cue="no_full_hang", incomplete_return_message="Hang all the way down")
+
+
+def path(keys: list[tuple[float, float]], fps: float = FPS) -> tuple[np.ndarray, np.ndarray]:
+    """Piecewise-linear (time s, value) keyframes sampled at `fps` → (t, values)."""
+    kt, kv = zip(*keys)
+    t = np.arange(0.0, kt[-1] + 1e-9, 1.0 / fps)
+    return t, np.interp(t, kt, kv)
+
+
+def run(rule: RepRule, t: np.ndarray, v: np.ndarray) -> tuple[RepCounter, list]:
+    counter = RepCounter(rule)
+    events = [e for ti, vi in zip(t, v) for e in counter.update(float(ti), float(vi))]
+    return counter, events
+
+
+# ---- one full rep, both directions --------------------------------------------------------------
+
+def within_frame_after(got: float, truth: float) -> bool:
+    """`got` is the first frame at or after the continuous-time `truth`."""
+    return truth - 1e-9 <= got < truth + DT + 1e-9
+
+
+def within_frame_before(got: float, truth: float) -> bool:
+    """`got` is the last frame at or before the continuous-time `truth`."""
+    return truth - DT - 1e-9 < got <= truth + 1e-9
+
+
+@pytest.mark.parametrize(
+    "rule, keys, truth",
+    [
+        # squat: 170 → 90 → 170, 1 s down, 0.5 s at the bottom, 1.5 s up.
+        # Crossings: leaves 160 at 0.625, reaches 100 at 1.375, leaves 100 at 2.1875, back to 160 at 3.3125.
+        (SQUAT, [(0, 170), (0.5, 170), (1.5, 90), (2.0, 90), (3.5, 170), (4.0, 170)],
+         (0.625, 1.375, 2.1875, 3.3125)),
+        # hip hinge, trunk 5 → 90 → 5: leaves 10 at 0.5+5/85, reaches 85 at 0.5+80/85,
+        # leaves 85 at 2+5*1.5/85, back to 10 at 2+80*1.5/85.
+        (HINGE, [(0, 5), (0.5, 5), (1.5, 90), (2.0, 90), (3.5, 5), (4.0, 5)],
+         (0.5 + 5 / 85, 0.5 + 80 / 85, 2 + 7.5 / 85, 2 + 120 / 85)),
+    ],
+    ids=["target_below_start", "target_above_start"],
+)
+def test_one_full_rep_with_tempo(rule: RepRule, keys: list[tuple[float, float]], truth: tuple[float, ...]) -> None:
+    t, v = path(keys)
+    counter, events = run(rule, t, v)
+    assert counter.count == 1 and counter.partials == []
+    [event] = events
+    assert isinstance(event, RepCompleted) and event.count == 1 and event.t == event.rep.end_s
+    rep = event.rep
+    leave_start, reach_target, leave_target, back = truth
+    assert rep.index == 1
+    assert within_frame_before(rep.start_s, leave_start)
+    assert within_frame_after(rep.bottom_s, reach_target)
+    assert within_frame_after(rep.end_s, back)
+    # each boundary is within one frame of the truth, so each phase within two
+    assert rep.tempo.down_s == pytest.approx(reach_target - leave_start, abs=2 * DT)
+    assert rep.tempo.pause_s == pytest.approx(leave_target - reach_target, abs=2 * DT)
+    assert rep.tempo.up_s == pytest.approx(back - leave_target, abs=2 * DT)
+    assert rep.tempo.down_s + rep.tempo.pause_s + rep.tempo.up_s == pytest.approx(rep.end_s - rep.start_s)
+    in_rep = (t >= rep.start_s - 1e-9) & (t <= rep.end_s + 1e-9)
+    assert (rep.min, rep.max) == (v[in_rep].min(), v[in_rep].max())
+    assert (rep.min if rule.target < rule.start else rep.max) == pytest.approx(keys[2][1])
+    assert counter.phase is RepPhase.START and counter.current_index is None and not counter.in_rep
+
+
+def test_simple_sequence_from_design() -> None:
+    """`[170, 120, 90, 120, 170]`, one keyframe per second → 1 rep, bottom 90."""
+    t, v = path([(i, x) for i, x in enumerate([170, 120, 90, 120, 170])])
+    counter, _ = run(SQUAT, t, v)
+    [rep] = counter.reps
+    assert rep.min == 90 and rep.max == pytest.approx(160, abs=2)
+    assert within_frame_before(rep.start_s, 0.2) and within_frame_after(rep.end_s, 3.8)
+    assert within_frame_after(rep.bottom_s, 1 + 20 / 30)
+    assert rep.tempo.pause_s == pytest.approx(2 * 10 / 30, abs=DT)  # 100 → 90 → 100 around t = 2
+
+
+def test_phases_and_current_index_during_a_rep() -> None:
+    counter = RepCounter(SQUAT)
+    seen = []
+    for i, x in enumerate([170, 170, 150, 120, 95, 90, 102, 101, 130, 150, 170, 170]):
+        counter.update(i * 0.2, x)
+        seen.append((counter.phase, counter.current_index, counter.in_rep))
+    S, E, T, C = RepPhase.START, RepPhase.ECCENTRIC, RepPhase.TARGET, RepPhase.CONCENTRIC
+    assert [p for p, _, _ in seen] == [S, S, E, E, T, T, T, T, C, C, S, S]  # 102, 101: inside the 3° margin
+    assert [i for _, i, _ in seen] == [None, None, 1, 1, 1, 1, 1, 1, 1, 1, None, None]
+    assert counter.count == 1
+
+
+# ---- things that must not count ---------------------------------------------------------------
+
+@pytest.mark.parametrize("centre", [160.0, 100.0, 160.0 - 0.3 * 60], ids=["start_edge", "target_edge", "partial_edge"])
+def test_jitter_around_a_threshold_makes_nothing(centre: float) -> None:
+    rng = np.random.default_rng(7)
+    t = np.arange(0, 10, DT)
+    v = centre + rng.uniform(-3, 3, t.size)
+    v[:15] = 170  # armed: the person stood in the start zone first
+    counter, events = run(SQUAT, t, v)
+    assert events == [] and counter.count == 0 and counter.partials == []
+
+
+def test_jitter_at_the_bottom_is_one_rep() -> None:
+    """±3° wobble at the target edge for 5 s: still exactly one rep, with a long pause."""
+    rng = np.random.default_rng(3)
+    t1, v1 = path([(0, 170), (1, 170), (2, 100)])
+    t2 = np.arange(t1[-1] + DT, t1[-1] + 5, DT)
+    v2 = 100 + rng.uniform(-3, 3, t2.size)
+    t3, v3 = path([(0, 100), (1, 170), (1.5, 170)])
+    t = np.concatenate([t1, t2, t3[1:] + t2[-1]])
+    v = np.concatenate([v1, v2, v3[1:]])
+    counter, _ = run(SQUAT, t, v)
+    assert counter.count == 1 and counter.partials == []
+    assert counter.reps[0].tempo.pause_s > 4.5
+
+
+def test_partial_rep_is_recorded_not_counted() -> None:
+    t, v = path([(0, 170), (0.5, 170), (1.5, 130), (2.5, 170), (3, 170)])  # 160 → 100 rule, only to 130
+    counter, events = run(SQUAT, t, v)
+    assert counter.count == 0
+    [event] = events
+    assert isinstance(event, PartialRep)
+    assert (event.cue, event.message) == ("too_shallow", "Go further")
+    [partial] = counter.partials
+    assert partial.partial_cue == "too_shallow" and partial.index == 1
+    assert partial.min == pytest.approx(130) and partial.bottom_s == pytest.approx(1.5, abs=DT / 2)
+    assert partial.tempo.pause_s == 0 and partial.tempo.down_s + partial.tempo.up_s == pytest.approx(
+        partial.end_s - partial.start_s)
+
+
+def test_partial_then_full_rep_indices() -> None:
+    t, v = path([(0, 170), (0.5, 170), (1.5, 130), (2.5, 170), (3.5, 90), (4.5, 170), (5, 170)])
+    counter, events = run(SQUAT, t, v)
+    assert [type(e) for e in events] == [PartialRep, RepCompleted]
+    assert counter.count == 1 and counter.reps[0].index == 1 and counter.partials[0].index == 1
+
+
+def test_custom_partial_after() -> None:
+    rule = RepRule(metric="knee", start=160, target=100, partial_after=125)
+    t, v = path([(0, 170), (0.5, 170), (1.5, 130), (2.5, 170), (3, 170)])
+    counter, _ = run(rule, t, v)
+    assert counter.partials == []  # 130 did not pass 125: jitter, not an attempt
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        # walking in: arbitrary values, never in the start zone (≤ 155), some in the target zone
+        "random",
+        # starting mid-movement at the bottom, standing up once and staying there
+        [(0, 90), (1, 90), (2, 170), (4, 170)],
+    ],
+    ids=["walking_in", "starts_at_bottom"],
+)
+def test_nothing_counts_before_the_start_zone(keys) -> None:
+    if keys == "random":
+        rng = np.random.default_rng(11)
+        t = np.arange(0, 4, DT)
+        v = rng.uniform(60, 155, t.size)
+        t = np.concatenate([t, t[-1] + DT + np.arange(0, 1, DT)])
+        v = np.concatenate([v, np.full(t.size - v.size, 170.0)])
+    else:
+        t, v = path(keys)
+    counter, events = run(SQUAT, t, v)
+    assert events == [] and counter.count == 0 and counter.partials == []
+    assert counter.armed
+
+
+def test_unarmed_then_real_rep_counts() -> None:
+    t, v = path([(0, 90), (1, 90), (2, 170), (3, 170), (4, 90), (5, 170), (6, 170)])
+    counter, _ = run(SQUAT, t, v)
+    assert counter.count == 1 and counter.reps[0].start_s > 2.9
+
+
+@pytest.mark.parametrize("cycle_s, expected", [(0.6, 0), (1.5, 1)])
+def test_min_duration(cycle_s: float, expected: int) -> None:
+    t, v = path([(0, 170), (0.5, 170), (0.5 + cycle_s / 2, 90), (0.5 + cycle_s, 170), (3, 170)])
+    counter, events = run(SQUAT, t, v)
+    assert counter.count == expected and len(events) == expected and counter.partials == []
+
+
+def test_single_frame_glitch_is_not_a_rep() -> None:
+    t = np.arange(0, 3, DT)
+    v = np.full(t.size, 170.0)
+    v[40] = 60.0  # tracking glitch
+    counter, events = run(SQUAT, t, v)
+    assert events == [] and counter.count == 0
+
+
+# ---- gaps ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("gap_s, expected", [(0.5, 1), (1.5, 0)])
+def test_nan_gap_during_rep(gap_s: float, expected: int) -> None:
+    t, v = path([(0, 170), (0.5, 170), (1.5, 90), (3.5, 90), (4.5, 170), (5, 170)])
+    v[(t > 2.0) & (t < 2.0 + gap_s)] = np.nan  # pose lost at the bottom
+    counter, events = run(SQUAT, t, v)
+    assert counter.count == expected and len(events) == expected and counter.partials == []
+    if expected:
+        assert within_frame_before(counter.reps[0].start_s, 0.625)
+
+
+def test_long_gap_rearms_only_in_start_zone() -> None:
+    """After a long gap the person reappears mid-movement: that return to start is not a rep."""
+    t, v = path([(0, 170), (0.5, 170), (1.0, 150), (3.0, 150), (4.0, 90), (5.0, 170), (5.5, 170),
+                 (6.5, 90), (7.5, 170), (8, 170)])
+    v[(t > 1.1) & (t < 3.5)] = np.nan
+    counter, _ = run(SQUAT, t, v)
+    assert counter.count == 1 and within_frame_before(counter.reps[0].start_s, 5.625)
+
+
+def test_nan_in_start_zone_is_harmless() -> None:
+    t, v = path([(0, 170), (1, 170), (2, 90), (3, 170), (3.5, 170)])
+    v[5:20] = np.nan
+    counter, _ = run(SQUAT, t, v)
+    assert counter.count == 1
+
+
+# ---- incomplete return --------------------------------------------------------------------------
+
+def test_incomplete_return_records_no_full_hang() -> None:
+    # elbow 160 (hang) → 60 (top) → 110 (half way down) → 60 (top) → 160 (hang)
+    t, v = path([(0, 160), (0.5, 160), (1.5, 60), (2.0, 60), (2.8, 110), (3.6, 60), (4.0, 60), (5.0, 160), (5.5, 160)])
+    counter, events = run(PULL_UP, t, v)
+    assert [type(e) for e in events] == [PartialRep, RepCompleted]
+    partial_event = events[0]
+    assert partial_event.cue == "no_full_hang" and partial_event.message == "Hang all the way down"
+    [partial] = counter.partials
+    assert partial.partial_cue == "no_full_hang"
+    assert partial.end_s == pytest.approx(2.8, abs=DT / 2)  # the turn
+    # extremes run from the last frame in the start zone (≥ 150) to the turn
+    assert partial.min == pytest.approx(60) and partial.max == pytest.approx(150, abs=100 * DT)
+    assert within_frame_before(partial.start_s, 0.6) and within_frame_after(partial.bottom_s, 1.4)
+    [rep] = counter.reps  # the second pull, from the turn back to a full hang, counts
+    assert rep.start_s == partial.end_s and rep.index == 1
+    assert rep.max == pytest.approx(150, abs=100 * DT) and rep.min == pytest.approx(60)
+    assert within_frame_after(rep.end_s, 4.9)
+    assert within_frame_after(rep.bottom_s, 3.6 - 0.8 * 10 / 50)
+
+
+@pytest.mark.parametrize(
+    "dip_to, dip_s, cue, partials",
+    [
+        (110, 0.8, "no_full_hang", 1),  # a real incomplete return
+        (85, 1.6, "no_full_hang", 0),  # too shallow a turn (19 % of the range back): same rep
+        (110, 0.2, "no_full_hang", 0),  # too brief: a tracking glitch
+        (110, 0.8, None, 0),  # not checked by this rule
+    ],
+)
+def test_incomplete_return_detection(dip_to: float, dip_s: float, cue: str | None, partials: int) -> None:
+    rule = RepRule(metric="elbow", start=150, target=70, incomplete_return_cue=cue)
+    t, v = path([(0, 160), (0.5, 160), (1.5, 60), (2.0, 60), (2.0 + dip_s / 2, dip_to), (2.0 + dip_s, 60),
+                 (3.0, 60), (4.0, 160), (4.5, 160)])
+    counter, _ = run(rule, t, v)
+    assert len(counter.partials) == partials and counter.count == 1
+
+
+# ---- many reps ----------------------------------------------------------------------------------
+
+def test_five_reps_varied_tempo_exact_boundaries() -> None:
+    keys, now = [(0.0, 170.0), (1.0, 170.0)], 1.0
+    truth = []
+    for down, pause, up, rest, bottom in [(1.0, 0.0, 1.0, 0.5, 95), (2.0, 1.0, 1.5, 1.0, 80), (0.7, 0.3, 0.6, 0.3, 100),
+                                          (1.5, 5.0, 2.0, 0.2, 90), (1.2, 0.0, 0.9, 2.0, 70)]:
+        keys += [(now + down, bottom), (now + down + pause, bottom), (now + down + pause + up, 170.0)]
+        # 160 lies 10 / (170 - bottom) of the way between the rest and the bottom
+        frac = 10 / (170 - bottom)
+        truth.append((now + frac * down, now + down + pause + (1 - frac) * up))
+        now += down + pause + up + rest
+        keys.append((now, 170.0))
+    t, v = path(keys)
+    counter, events = run(SQUAT, t, v)
+    assert counter.count == 5 and len(events) == 5 and counter.partials == []
+    assert [r.index for r in counter.reps] == [1, 2, 3, 4, 5]
+    assert [e.count for e in events] == [1, 2, 3, 4, 5]
+    for rep, (start, end) in zip(counter.reps, truth):
+        assert within_frame_before(rep.start_s, start), (rep, start)
+        assert within_frame_after(rep.end_s, end), (rep, end)
+
+
+# ---- misc ---------------------------------------------------------------------------------------
+
+def test_reset_forgets_everything() -> None:
+    t, v = path([(0, 170), (1, 170), (2, 90), (3, 170), (3.5, 170)])
+    counter, _ = run(SQUAT, t, v)
+    counter.reset()
+    assert (counter.count, counter.partials, counter.armed, counter.phase) == (0, [], False, RepPhase.START)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(start=100, target=100), dict(start=160, target=100, partial_after=170),
+     dict(start=160, target=math.nan), dict(start=160, target=100, max_gap_s=0)],
+)
+def test_bad_rules_are_rejected(kwargs) -> None:
+    with pytest.raises(ValueError):
+        RepRule(metric="knee", **kwargs)
