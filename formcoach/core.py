@@ -1,0 +1,215 @@
+"""Value types that flow through the pipeline: frames, results, reps, holds, faults, events.
+
+Small frozen dataclasses holding numbers and numpy arrays. No cv2, no mediapipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Mapping, Union
+
+import numpy as np
+
+from formcoach.skeleton import NUM_LANDMARKS
+
+
+@dataclass(frozen=True, slots=True)
+class PoseFrame:
+    """One pose estimate, in pixels, at source time `t`.
+
+    Attributes:
+        t: seconds, from the source clock (video timestamp or capture time).
+        image_size: (width, height) in pixels.
+        xy: (33, 2) pixel coordinates; NaN where a landmark is missing or poorly visible.
+        world: (33, 3) metres, hip-centred (MediaPipe world landmarks); NaN where missing.
+        visibility: (33,) 0..1.
+        mask: (H, W) float32 person probability 0..1, or None when segmentation is off.
+    """
+
+    t: float
+    image_size: tuple[int, int]
+    xy: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    mask: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.xy.shape != (NUM_LANDMARKS, 2):
+            raise ValueError(f"PoseFrame.xy must be ({NUM_LANDMARKS}, 2), got {self.xy.shape}")
+        if self.world.shape != (NUM_LANDMARKS, 3):
+            raise ValueError(f"PoseFrame.world must be ({NUM_LANDMARKS}, 3), got {self.world.shape}")
+        if self.visibility.shape != (NUM_LANDMARKS,):
+            raise ValueError(f"PoseFrame.visibility must be ({NUM_LANDMARKS},), got {self.visibility.shape}")
+
+
+class Severity(str, Enum):
+    """How much a cue matters; voice and overlay rank by it."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class RepPhase(str, Enum):
+    """Where the rep state machine is. `START` is the rest zone between reps."""
+
+    START = "start"
+    ECCENTRIC = "eccentric"  # left the start zone, heading for the target
+    TARGET = "target"  # in the target zone (bottom of a squat, top of a pull-up)
+    CONCENTRIC = "concentric"  # left the target, returning to the start
+
+
+@dataclass(frozen=True, slots=True)
+class Tempo:
+    """Seconds spent in each phase of one rep."""
+
+    down_s: float
+    pause_s: float
+    up_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rep:
+    """One full (or partial) repetition.
+
+    `min`/`max` are the extremes of the rep metric over the rep (its range of motion);
+    `bottom_s` is when the target zone was first reached (or the deepest point of a partial).
+    """
+
+    index: int
+    start_s: float
+    end_s: float
+    bottom_s: float
+    min: float
+    max: float
+    tempo: Tempo
+    faults: tuple[str, ...] = ()
+    partial_cue: str | None = None  # set on partial reps: why it did not count
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """One held position. `completed` = lasted at least `target_s`."""
+
+    index: int
+    start_s: float
+    end_s: float
+    target_s: float
+    broke_because: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def completed(self) -> bool:
+        return self.duration_s >= self.target_s - 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A form fault seen once in a rep, a hold or an episode."""
+
+    cue: str
+    message: str
+    t_s: float
+    value: float
+    severity: Severity
+    rep: int | None = None
+    hold: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotJudged:
+    """Time during which a cue could not be judged, and why."""
+
+    cue: str
+    reason: str
+    seconds: float
+
+
+# ---- events: what consumers (overlay, voice, report) react to ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RepCompleted:
+    t: float
+    rep: Rep
+    count: int  # reps counted so far, this one included
+
+
+@dataclass(frozen=True, slots=True)
+class PartialRep:
+    t: float
+    rep: Rep
+    cue: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoldStarted:
+    t: float
+    start_s: float
+    target_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEnded:
+    t: float
+    hold: Hold
+
+
+@dataclass(frozen=True, slots=True)
+class CueRaised:
+    t: float
+    fault: Fault
+
+
+@dataclass(frozen=True, slots=True)
+class CueCleared:
+    """A fault that was being raised is no longer seen (for praise and banner clearing)."""
+
+    t: float
+    cue: str
+
+
+@dataclass(frozen=True, slots=True)
+class PoseLost:
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class PoseFound:
+    t: float
+
+
+Event = Union[RepCompleted, PartialRep, HoldStarted, HoldEnded, CueRaised, CueCleared, PoseLost, PoseFound]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveCue:
+    """A cue currently violated, for the overlay banner."""
+
+    cue: str
+    message: str
+    severity: Severity
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """Everything the analysis knows after one frame; consumers draw/speak/record from it."""
+
+    t: float
+    pose: PoseFrame | None
+    metrics: Mapping[str, float]
+    rep_count: int
+    rep_phase: RepPhase | None
+    hold_elapsed_s: float | None
+    hold_target_s: float | None
+    active_cues: tuple[ActiveCue, ...]
+    not_judged: Mapping[str, str]  # cue id -> reason, for cues that cannot be judged now
+    view: str | None
+    side: str | None
+    events: tuple[Event, ...] = field(default_factory=tuple)

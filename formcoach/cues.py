@@ -1,0 +1,203 @@
+"""Cue rules: when each form rule applies, whether it is broken, and reporting each fault once.
+
+`CueBook.update(...)` runs every frame; `CueBook.rep_end(...)` judges whole-rep rules.
+A rule whose metric is NaN or whose view is wrong is *not judged* (with a reason), never failed.
+Imports neither cv2 nor mediapipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from formcoach.core import ActiveCue, CueCleared, CueRaised, Event, Fault, RepPhase, Severity
+from formcoach.specs import CueSpec
+
+VIEW_WORDS = {"side": "from the side", "front": "from the front", "oblique": "at an angle"}
+
+
+@dataclass(frozen=True, slots=True)
+class CueContext:
+    """What the evaluator knows about this frame, for deciding which rules apply."""
+
+    t: float
+    dt: float
+    view: str | None
+    phase: RepPhase | None  # None when the exercise has no reps or the counter is not armed yet
+    rep_index: int | None  # index of the rep in progress
+    hold_index: int | None  # index of the hold in progress (None = not holding)
+    attempt: int | None = None  # serial number of the rep attempt in progress (partials included)
+    reasons: Mapping[str, str] = field(default_factory=dict)  # metric -> why it is NaN
+
+
+def applies(cue: CueSpec, ctx: CueContext) -> bool:
+    """Whether a per-frame rule is in force now (rep_end rules are judged at rep end only)."""
+    if cue.when == "always":
+        return True
+    if cue.when == "during_rep":
+        return ctx.rep_index is not None
+    if cue.when == "at_start":
+        return ctx.phase == RepPhase.START
+    if cue.when == "at_target":
+        return ctx.phase == RepPhase.TARGET
+    if cue.when == "during_hold":
+        return ctx.hold_index is not None
+    return False
+
+
+def deviation(cue: CueSpec, value: float) -> float:
+    """How far outside the good range a value is (0 inside; used to keep the worst value)."""
+    c = cue.condition
+    if c.min is not None and value < c.min:
+        return c.min - value
+    if c.max is not None and value > c.max:
+        return value - c.max
+    return 0.0
+
+
+def view_reason(cue: CueSpec, view: str | None) -> str | None:
+    """Why the current camera view cannot judge this cue, or None if it can."""
+    if view is None or view in cue.views:
+        return None
+    wanted = " or ".join(VIEW_WORDS[v] for v in cue.views)
+    return f"needs the camera {wanted}; it sees you {VIEW_WORDS.get(view, view)}"
+
+
+class _CueState:
+    def __init__(self) -> None:
+        self.violating_since: float | None = None
+        self.worst: float = float("nan")
+        self.raised_scope: tuple[str, int] | None = None
+        self.episode = 0
+
+
+class CueBook:
+    """Tracks every cue of a spec; reports each fault once per rep, hold or episode."""
+
+    def __init__(self, cues: Sequence[CueSpec]) -> None:
+        self.cues = tuple(cues)
+        self.reset()
+
+    def reset(self) -> None:
+        self._states = [_CueState() for _ in self.cues]
+        self._reported: set[tuple[str, str, int]] = set()
+        self.faults: list[Fault] = []
+        self.not_judged_s: dict[tuple[str, str], float] = {}
+        self.rep_faults: dict[int, list[str]] = {}
+
+    def update(self, metrics: Mapping[str, float], ctx: CueContext) -> tuple[tuple[Event, ...], tuple[ActiveCue, ...], dict[str, str]]:
+        """Judge the per-frame rules.
+
+        Returns:
+            events (CueRaised / CueCleared), the cues currently violated, and {cue id: reason}
+            for rules that apply now but cannot be judged.
+        """
+        events: list[Event] = []
+        active: list[ActiveCue] = []
+        not_judged: dict[str, str] = {}
+        for cue, state in zip(self.cues, self._states):
+            if cue.when == "rep_end":
+                reason = view_reason(cue, ctx.view)
+                if reason and ctx.rep_index is not None:
+                    self._count_not_judged(cue.id, reason, ctx.dt, not_judged)
+                continue
+            if not applies(cue, ctx):
+                events += self._clear(cue, state, ctx.t)
+                continue
+            reason = view_reason(cue, ctx.view)
+            value = metrics.get(cue.condition.metric, float("nan"))
+            if reason is None and value != value:
+                reason = ctx.reasons.get(cue.condition.metric, "not visible")
+            if reason is not None:
+                self._count_not_judged(cue.id, reason, ctx.dt, not_judged)
+                events += self._clear(cue, state, ctx.t)
+                continue
+            if cue.condition.holds(value):
+                events += self._clear(cue, state, ctx.t)
+                continue
+            if state.violating_since is None:
+                state.violating_since, state.worst = ctx.t, value
+            elif deviation(cue, value) > deviation(cue, state.worst):
+                state.worst = value
+            if ctx.t - state.violating_since + 1e-9 >= cue.persist_s:
+                active.append(ActiveCue(cue.id, cue.say, Severity(cue.severity), value))
+                scope = self._scope(state, ctx)
+                if state.raised_scope != scope:
+                    state.raised_scope = scope
+                    fault = self._report(cue, state.violating_since, state.worst, ctx, scope)
+                    if fault is not None:
+                        events.append(CueRaised(ctx.t, fault))
+        return tuple(events), tuple(active), not_judged
+
+    def rep_end(
+        self, rep_index: int, t: float, series: Mapping[str, Sequence[float]], view: str | None, attempt: int
+    ) -> tuple[Event, ...]:
+        """Judge `rep_end` rules on the values a metric took during one rep."""
+        events: list[Event] = []
+        for cue in self.cues:
+            if cue.when != "rep_end" or view_reason(cue, view) is not None:
+                continue
+            values = np.asarray(series.get(cue.condition.metric, ()), dtype=float)
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                continue
+            agg = cue.aggregate or "max"
+            value = float({"min": np.min, "max": np.max, "mean": np.mean, "range": np.ptp}[agg](values))
+            if cue.condition.holds(value):
+                continue
+            ctx = CueContext(t=t, dt=0.0, view=view, phase=None, rep_index=rep_index, hold_index=None, attempt=attempt)
+            fault = self._report(cue, t, value, ctx, ("attempt", attempt))
+            if fault is not None:
+                events.append(CueRaised(t, fault))
+        return tuple(events)
+
+    def add_fault(self, fault: Fault) -> CueRaised:
+        """Record a fault found by another stage (partial rep, short hold)."""
+        self.faults.append(fault)
+        if fault.rep is not None:
+            self.rep_faults.setdefault(fault.rep, []).append(fault.cue)
+        return CueRaised(fault.t_s, fault)
+
+    def detach_rep(self, rep_index: int) -> None:
+        """The attempt that would have been rep `rep_index` was a partial: its faults belong to no rep."""
+        self.rep_faults.pop(rep_index, None)
+        self.faults = [dataclasses.replace(f, rep=None) if f.rep == rep_index else f for f in self.faults]
+
+    def not_judged_summary(self) -> list[tuple[str, str, float]]:
+        return [(cue, reason, seconds) for (cue, reason), seconds in self.not_judged_s.items()]
+
+    # -- internals --
+
+    def _scope(self, state: _CueState, ctx: CueContext) -> tuple[str, int]:
+        if ctx.attempt is not None:
+            return ("attempt", ctx.attempt)
+        if ctx.hold_index is not None:
+            return ("hold", ctx.hold_index)
+        return ("episode", state.episode)
+
+    def _report(self, cue: CueSpec, t: float, value: float, ctx: CueContext, scope: tuple[str, int]) -> Fault | None:
+        key = (cue.id, *scope)
+        if key in self._reported:
+            return None
+        self._reported.add(key)
+        fault = Fault(
+            cue=cue.id, message=cue.say, t_s=t, value=value, severity=Severity(cue.severity),
+            rep=ctx.rep_index, hold=ctx.hold_index,
+        )
+        self.add_fault(fault)
+        return fault
+
+    def _clear(self, cue: CueSpec, state: _CueState, t: float) -> list[Event]:
+        was_raised = state.violating_since is not None and state.raised_scope is not None
+        if state.violating_since is not None:
+            state.episode += 1
+        state.violating_since, state.worst, state.raised_scope = None, float("nan"), None
+        return [CueCleared(t, cue.id)] if was_raised else []
+
+    def _count_not_judged(self, cue_id: str, reason: str, dt: float, now: dict[str, str]) -> None:
+        now[cue_id] = reason
+        key = (cue_id, reason)
+        self.not_judged_s[key] = self.not_judged_s.get(key, 0.0) + dt

@@ -1,0 +1,192 @@
+"""Per-frame analysis of one exercise: metrics → rep counter, hold timer, cue rules → FrameResult.
+
+Everything here is driven by the spec; no exercise is named in code.
+Imports neither cv2 nor mediapipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Mapping
+
+from formcoach.core import (
+    Event, Fault, FrameResult, HoldEnded, PartialRep, PoseFound, PoseFrame, PoseLost, RepCompleted, RepPhase, Severity,
+)
+from formcoach.cues import CueBook, CueContext
+from formcoach.holds import HoldTimer
+from formcoach.metrics import MetricBank, missing_landmarks
+from formcoach.reps import RepCounter
+from formcoach.specs import Condition, ExerciseSpec
+from formcoach.view import SideTracker, ViewTracker
+
+NO_PERSON = "no person in view"
+
+
+def posture_state(posture: tuple[Condition, ...], metrics: Mapping[str, float]) -> tuple[bool | None, str | None]:
+    """(in posture?, what broke). False wins over unknown: one failed condition is enough."""
+    unknown = False
+    for c in posture:
+        ok = c.holds(metrics.get(c.metric, math.nan))
+        if ok is False:
+            return False, c.label or c.metric
+        unknown |= ok is None
+    return (None, None) if unknown else (True, None)
+
+
+class Evaluator:
+    """Runs one exercise spec over a stream of (t, PoseFrame | None)."""
+
+    def __init__(self, spec: ExerciseSpec) -> None:
+        self.spec = spec
+        self.bank = MetricBank(spec)
+        self.reps = RepCounter(spec.reps.rule) if spec.reps else None
+        self.hold = HoldTimer(spec.hold.rule) if spec.hold else None
+        self.cues = CueBook(spec.cues)
+        self.views = ViewTracker()
+        self.sides = SideTracker(spec.side)
+        self.reset()
+
+    def reset(self) -> None:
+        for stage in (self.bank, self.reps, self.hold, self.cues, self.views, self.sides):
+            if stage is not None:
+                stage.reset()
+        self._last_t: float | None = None
+        self._had_pose = False
+        self._attempt = 0
+        self._attempt_rep_index: int | None = None
+        self._rep_series: dict[str, list[float]] = {}
+        self.reps_done: list = []
+        self.partials: list = []
+        self.events: list[Event] = []
+
+    @property
+    def rep_count(self) -> int:
+        return self.reps.count if self.reps else 0
+
+    def update(self, t: float, frame: PoseFrame | None) -> FrameResult:
+        """Analyse one frame at source time `t` (frame None = no person detected)."""
+        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
+        self._last_t = t
+        events: list[Event] = []
+        if (frame is not None) != self._had_pose:
+            events.append(PoseFound(t) if frame is not None else PoseLost(t))
+            self._had_pose = frame is not None
+
+        view = self.views.update(frame)
+        side = self.sides.update(frame)
+        in_rep = bool(self.reps and self.reps.in_rep)
+        holding = bool(self.hold and self.hold.holding)
+        metrics = self.bank.update(frame, side, in_rep=in_rep, holding=holding)
+
+        if self.reps is not None:
+            if self.reps.in_rep:
+                for name, value in metrics.items():
+                    self._rep_series.setdefault(name, []).append(value)
+            was_in_rep = self.reps.in_rep
+            for ev in self.reps.update(t, metrics[self.spec.reps.rule.metric]):
+                events += self._on_rep_event(ev, t, view)
+            if self.reps.in_rep and not was_in_rep:
+                self._attempt += 1
+                self._attempt_rep_index = self.reps.current_index
+                self._rep_series = {}
+
+        if self.hold is not None:
+            in_posture, failing = posture_state(self.spec.hold.posture, metrics)
+            for ev in self.hold.update(t, in_posture, failing):
+                events += self._on_hold_event(ev)
+
+        rep_in_progress = self.reps is not None and self.reps.in_rep
+        ctx = CueContext(
+            t=t, dt=dt, view=view,
+            phase=self.reps.phase if self.reps else None,
+            rep_index=self.reps.current_index if rep_in_progress else None,
+            hold_index=len(self.hold.holds) + 1 if self.hold is not None and self.hold.holding else None,
+            attempt=self._attempt if rep_in_progress else None,
+            reasons=self._reasons(frame, side, metrics),
+        )
+        cue_events, active, not_judged = self.cues.update(metrics, ctx)
+        events += cue_events
+        self.events += events
+        return FrameResult(
+            t=t,
+            pose=frame,
+            metrics=metrics,
+            rep_count=self.rep_count,
+            rep_phase=self.reps.phase if self.reps else None,
+            hold_elapsed_s=self.hold.elapsed_s if self.hold else None,
+            hold_target_s=self.spec.hold.rule.target_s if self.spec.hold else None,
+            active_cues=active,
+            not_judged=not_judged,
+            view=view,
+            side=side,
+            events=tuple(events),
+        )
+
+    def finish(self, t: float) -> tuple[Event, ...]:
+        """End of the stream: close an open hold (a rep in progress is not counted)."""
+        events: list[Event] = []
+        if self.hold is not None:
+            for ev in self.hold.finish(t):
+                events += self._on_hold_event(ev)
+        self.events += events
+        return tuple(events)
+
+    # -- internals --
+
+    def _on_rep_event(self, ev: Event, t: float, view: str | None) -> list[Event]:
+        out: list[Event] = []
+        if isinstance(ev, RepCompleted):
+            out += self.cues.rep_end(ev.rep.index, t, self._rep_series, view, attempt=self._attempt)
+            faults = tuple(dict.fromkeys(self.cues.rep_faults.pop(ev.rep.index, [])))
+            rep = dataclasses.replace(ev.rep, faults=faults)
+            self.reps_done.append(rep)
+            out.insert(0, dataclasses.replace(ev, rep=rep))
+        elif isinstance(ev, PartialRep):
+            if self._attempt_rep_index is not None:
+                self.cues.detach_rep(self._attempt_rep_index)
+            rule = self.spec.reps.rule
+            extreme = ev.rep.max if rule.target > rule.start else ev.rep.min
+            fault = Fault(cue=ev.cue, message=ev.message, t_s=ev.rep.bottom_s, value=extreme, severity=Severity.WARNING)
+            self.partials.append(dataclasses.replace(ev.rep, partial_cue=ev.cue))
+            out += [ev, self.cues.add_fault(fault)]
+        else:
+            out.append(ev)
+        return out
+
+    def _on_hold_event(self, ev: Event) -> list[Event]:
+        out: list[Event] = [ev]
+        if isinstance(ev, HoldEnded) and not ev.hold.completed:
+            rule = self.spec.hold.rule
+            fault = Fault(
+                cue=rule.short_cue, message=rule.short_message, t_s=ev.hold.end_s, value=ev.hold.duration_s,
+                severity=Severity.WARNING, hold=ev.hold.index,
+            )
+            out.append(self.cues.add_fault(fault))
+        return out
+
+    def _reasons(self, frame: PoseFrame | None, side: str, metrics: Mapping[str, float]) -> dict[str, str]:
+        """Why each NaN metric is NaN, in words for the user."""
+        reasons: dict[str, str] = {}
+        for name, value in metrics.items():
+            if value == value:
+                continue
+            if frame is None:
+                reasons[name] = NO_PERSON
+                continue
+            m = self.spec.metrics[name]
+            if m.kind == "back_curvature":
+                if frame.mask is None:
+                    reasons[name] = "needs the segmentation mask"
+                elif not self.bank.baseline_ready(name):
+                    reasons[name] = "learning your upright back shape first: stand tall for a moment"
+                else:
+                    reasons[name] = "back outline not found"
+                continue
+            if m.points:
+                missing = missing_landmarks(m, frame, side)
+                if missing:
+                    reasons[name] = f"{', '.join(dict.fromkeys(missing))} not visible"
+                    continue
+            reasons[name] = "not measurable yet"
+        return reasons

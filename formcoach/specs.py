@@ -1,0 +1,582 @@
+"""Exercise specs: YAML → validated, frozen spec objects. The schema lives here and only here.
+
+Every error names the file, the key path, what was expected and what was found. Unknown keys
+are errors (they are usually typos). Imports neither cv2 nor mediapipe.
+See docs/spec_format.md for the format with examples.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from formcoach.errors import SpecError
+from formcoach.holds import HoldRule
+from formcoach.reps import RepRule
+from formcoach.skeleton import MIDPOINT_PREFIX, SIDED_PARTS, landmark_names
+
+VIEWS = ("side", "front", "oblique")
+SIDE_POLICIES = ("auto", "left", "right")
+METRIC_SIDES = ("auto", "left", "right", "other", "mean", "max", "min")
+WHEN = ("always", "during_rep", "at_start", "at_target", "during_hold", "rep_end")
+AGGREGATES = ("min", "max", "range", "mean")
+SEVERITIES = ("info", "warning", "error")
+METRIC_KINDS = ("angle", "inclination", "elevation", "distance", "offset", "asymmetry", "range", "back_curvature")
+OTHER_PREFIX = "other_"
+
+_SINGLE_LANDMARKS = frozenset(n for n in landmark_names() if not n.startswith(("left_", "right_")))
+_SIDED_NAMES = frozenset(n for n in landmark_names() if n.startswith(("left_", "right_")))
+
+
+# ---- spec objects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SidePick:
+    """Label-agnostic side choice: take the side whose metric `by` is the max/min this frame."""
+
+    pick: str  # "max" | "min"
+    by: str  # metric name (evaluated per side)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One named measurement. `points` are landmark names as written in the spec."""
+
+    name: str
+    kind: str
+    points: tuple[str, ...] = ()
+    reference: str = "vertical"  # inclination: vertical | horizontal
+    axis: str = "y"  # offset: x | y | forward
+    normalize: bool = True  # distance/offset: divide by torso length
+    of: str | None = None  # asymmetry/range: the metric it is computed from
+    window_s: float | None = None  # range: sliding window length
+    over: str | None = None  # range: "rep" | "hold" instead of a window
+    side: str | SidePick = "auto"
+    baseline_metric: str | None = None  # back_curvature: metric that says "upright"
+    baseline_max: float | None = None  # back_curvature: upright when baseline_metric <= this
+    baseline_frames: int = 15  # back_curvature: upright frames averaged for the baseline
+    smooth_frames: int = 1  # running median over this many frames (noisy metrics such as masks)
+    unit: str = "deg"
+
+    @property
+    def sided(self) -> bool:
+        """True when the points include unsided part names that the side policy resolves."""
+        return any(_strip_other(p) in SIDED_PARTS for p in self.points)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """`min <= metric <= max` (either bound optional)."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    label: str | None = None  # human words for what broke, e.g. "legs lowered"
+
+    def holds(self, value: float) -> bool | None:
+        """True/False, or None when the value is NaN (cannot be judged)."""
+        if value != value:  # NaN
+            return None
+        return not ((self.min is not None and value < self.min) or (self.max is not None and value > self.max))
+
+
+@dataclass(frozen=True, slots=True)
+class CueSpec:
+    """A form rule: when it applies, what good looks like, what to say when it is broken."""
+
+    id: str
+    say: str
+    when: str
+    condition: Condition
+    severity: str = "warning"
+    aggregate: str | None = None  # for when=rep_end: min | max | range | mean over the rep
+    persist_s: float = 0.2  # a violation must last this long to count (noise guard)
+    views: tuple[str, ...] = ()  # empty = the spec's views
+
+
+@dataclass(frozen=True, slots=True)
+class RepsSpec:
+    rule: RepRule
+
+
+@dataclass(frozen=True, slots=True)
+class HoldSpec:
+    rule: HoldRule
+    posture: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """The article's prescription."""
+
+    sets: int = 1
+    reps: int | None = None
+    hold_s: float | None = None
+    rest_s: float = 60.0
+    per_side: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseSpec:
+    id: str
+    name: str
+    source: str
+    path: str
+    views: tuple[str, ...]
+    side: str
+    metrics: Mapping[str, MetricSpec]
+    cues: tuple[CueSpec, ...]
+    reps: RepsSpec | None
+    hold: HoldSpec | None
+    defaults: Defaults
+    description: str = ""
+    camera: str = ""
+    tips: tuple[str, ...] = ()
+    levels: Mapping[str, Defaults] = field(default_factory=dict)
+    display: tuple[str, ...] = ()  # metrics the overlay shows (1–3)
+
+    @property
+    def needs_segmentation(self) -> bool:
+        return any(m.kind == "back_curvature" for m in self.metrics.values())
+
+    @property
+    def primary_metric(self) -> str | None:
+        if self.reps is not None:
+            return self.reps.rule.metric
+        if self.hold is not None and self.hold.posture:
+            return self.hold.posture[0].metric
+        return self.display[0] if self.display else None
+
+
+# ---- validation helpers -------------------------------------------------------------------------
+
+
+def _strip_other(point: str) -> str:
+    return point[len(OTHER_PREFIX):] if point.startswith(OTHER_PREFIX) else point
+
+
+def _valid_point(point: str) -> bool:
+    if point.startswith(MIDPOINT_PREFIX):
+        return point[len(MIDPOINT_PREFIX):] in SIDED_PARTS
+    base = _strip_other(point)
+    return base in SIDED_PARTS or (point == base and (point in _SINGLE_LANDMARKS or point in _SIDED_NAMES))
+
+
+class _Reader:
+    """Typed access to one YAML mapping with file/key-path error messages."""
+
+    def __init__(self, path: str, data: Any, keypath: str) -> None:
+        self.path, self.keypath = path, keypath
+        if not isinstance(data, dict):
+            self.fail(f"expected a mapping, found {_describe(data)}")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def fail(self, message: str, key: str | None = None) -> None:
+        where = f"{self.keypath}.{key}" if key and self.keypath else (key or self.keypath or "(top level)")
+        raise SpecError(f"{self.path}: {where}: {message}")
+
+    def child(self, key: str, value: Any) -> _Reader:
+        return _Reader(self.path, value, f"{self.keypath}.{key}" if self.keypath else key)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                self.fail("missing required key", key)
+            return default
+        return self.data[key]
+
+    def str(self, key: str, default: Any = ..., choices: tuple[str, ...] | None = None) -> Any:
+        value = self.raw(key, default)
+        if value is default and default is not ...:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"expected a non-empty string, found {_describe(value)}", key)
+        if choices is not None and value not in choices:
+            self.fail(f"expected one of {', '.join(choices)}, found {value!r}{_did_you_mean(value, choices)}", key)
+        return value
+
+    def num(self, key: str, default: Any = ..., positive: bool = False) -> Any:
+        value = self.raw(key, default)
+        if value is default and default is not ...:
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"expected a number, found {_describe(value)}", key)
+        if positive and value <= 0:
+            self.fail(f"expected a positive number, found {value}", key)
+        return float(value)
+
+    def int(self, key: str, default: Any = ...) -> Any:
+        value = self.raw(key, default)
+        if value is default and default is not ...:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(f"expected a whole number >= 0, found {_describe(value)}", key)
+        return value
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            key = str(unknown[0])
+            self.fail(f"unknown key{_did_you_mean(key, tuple(self.used))} (allowed: {', '.join(sorted(self.used))})", key)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return f"a {type(value).__name__}"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---- parsing ------------------------------------------------------------------------------------
+
+
+def _parse_metric(r: _Reader, name: str) -> MetricSpec:
+    kinds = [k for k in METRIC_KINDS if r.has(k)]
+    if len(kinds) != 1:
+        found = "none" if not kinds else ", ".join(kinds)
+        r.fail(f"expected exactly one metric kind ({', '.join(METRIC_KINDS)}), found {found}")
+    kind = kinds[0]
+    fields: dict[str, Any] = {"name": name, "kind": kind}
+    arity = {"angle": 3, "inclination": 2, "elevation": 2, "distance": 2, "offset": 2, "back_curvature": 2}
+    if kind in arity:
+        points = r.raw(kind)
+        if not isinstance(points, list) or len(points) != arity[kind] or not all(isinstance(p, str) for p in points):
+            r.fail(f"expected a list of {arity[kind]} landmark names, found {_describe(points)}", kind)
+        for p in points:
+            if not _valid_point(p):
+                r.fail(
+                    f"unknown landmark {p!r}{_did_you_mean(p, sorted(SIDED_PARTS | _SINGLE_LANDMARKS))}; use a part "
+                    "name resolved by the side policy (hip, knee, ...), a sided name (left_hip), nose, mid_hip, other_knee",
+                    kind,
+                )
+        fields["points"] = tuple(points)
+    else:
+        fields["of"] = r.str(kind)
+    if kind == "inclination":
+        fields["reference"] = r.str("from", "vertical", choices=("vertical", "horizontal"))
+    if kind in ("distance", "offset"):
+        fields["normalize"] = r.str("normalize", "torso", choices=("torso", "none")) == "torso"
+        fields["unit"] = "torso" if fields["normalize"] else "px"
+    if kind == "offset":
+        fields["axis"] = r.str("axis", "y", choices=("x", "y", "forward"))
+    if kind == "range":
+        window = r.num("window_s", None, positive=True)
+        over = r.str("over", None, choices=("rep", "hold"))
+        if (window is None) == (over is None):
+            r.fail("a range needs exactly one of window_s (seconds) or over (rep | hold)")
+        fields["window_s"], fields["over"] = window, over
+    if kind == "back_curvature":
+        base = r.child("baseline", r.raw("baseline"))
+        fields["baseline_metric"] = base.str("metric")
+        fields["baseline_max"] = base.num("max")
+        fields["baseline_frames"] = base.int("frames", 15)
+        base.done()
+        fields["unit"] = "ratio"
+    fields["smooth_frames"] = r.int("smooth_frames", 1) or 1
+    side = r.raw("side", "auto")
+    if isinstance(side, dict):
+        sr = r.child("side", side)
+        fields["side"] = SidePick(pick=sr.str("pick", choices=("max", "min")), by=sr.str("by"))
+        sr.done()
+    elif side not in METRIC_SIDES:
+        r.fail(f"expected one of {', '.join(METRIC_SIDES)} or {{pick: max|min, by: METRIC}}, found {side!r}", "side")
+    else:
+        fields["side"] = side
+    r.done()
+    return MetricSpec(**fields)
+
+
+def _parse_condition(r: _Reader, metrics: Mapping[str, MetricSpec], default_metric: str | None = None) -> Condition:
+    metric = r.str("metric") if default_metric is None or r.has("metric") else default_metric
+    if metric not in metrics:
+        r.fail(f"unknown metric {metric!r}{_did_you_mean(metric, tuple(metrics))} (defined: {', '.join(metrics)})", "metric")
+    low, high = r.num("min", None), r.num("max", None)
+    if r.has("range"):
+        rng = r.raw("range")
+        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) for v in rng)):
+            r.fail(f"expected [low, high], found {_describe(rng)}", "range")
+        low, high = float(rng[0]), float(rng[1])
+    if low is None and high is None:
+        r.fail("needs min, max or range: what the metric must stay within")
+    if low is not None and high is not None and low > high:
+        r.fail(f"min {low} is above max {high}")
+    label = r.str("label", None)
+    return Condition(metric=metric, min=low, max=high, label=label)
+
+
+def _parse_cue(r: _Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, ...]) -> CueSpec:
+    cue_id = r.str("id")
+    when = r.str("when", choices=WHEN)
+    aggregate = r.str("of", None, choices=AGGREGATES)
+    if aggregate is not None and when != "rep_end":
+        r.fail("'of' (an aggregate over the rep) only applies with when: rep_end", "of")
+    cue_views = r.raw("views", [])
+    if not isinstance(cue_views, list) or any(v not in VIEWS for v in cue_views):
+        r.fail(f"expected a list of views from {', '.join(VIEWS)}, found {cue_views!r}", "views")
+    condition = _parse_condition(r, metrics)
+    cue = CueSpec(
+        id=cue_id,
+        say=r.str("say"),
+        when=when,
+        condition=condition,
+        severity=r.str("severity", "warning", choices=SEVERITIES),
+        aggregate=aggregate,
+        persist_s=r.num("persist_s", 0.2),
+        views=tuple(cue_views) or views,
+    )
+    r.done()
+    return cue
+
+
+def _parse_defaults(r: _Reader) -> Defaults:
+    d = Defaults(
+        sets=r.int("sets", 1),
+        reps=r.int("reps", None),
+        hold_s=r.num("hold_s", None, positive=True),
+        rest_s=r.num("rest_s", 60.0),
+        per_side=bool(r.raw("per_side", False)),
+    )
+    r.done()
+    return d
+
+
+def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
+    """Validate a parsed YAML document and build the spec. Raises SpecError."""
+    r = _Reader(path, data, "")
+    spec_id = r.str("id")
+    stem = Path(path).stem
+    if path != "<spec>" and stem != spec_id:
+        r.fail(f"id {spec_id!r} must match the file name {stem!r}", "id")
+    view = r.raw("view")
+    views = tuple(view) if isinstance(view, list) else (view,)
+    if not views or any(v not in VIEWS for v in views):
+        r.fail(f"expected one of {', '.join(VIEWS)} or a list of them, found {view!r}", "view")
+
+    raw_metrics = r.raw("metrics")
+    mr = r.child("metrics", raw_metrics)
+    if not mr.data:
+        mr.fail("define at least one metric")
+    metrics: dict[str, MetricSpec] = {}
+    for name, body in mr.data.items():
+        mr.used.add(name)
+        metrics[str(name)] = _parse_metric(mr.child(str(name), body), str(name))
+    for m in metrics.values():
+        refs = [m.of] if m.of else []
+        refs += [m.baseline_metric] if m.baseline_metric else []
+        refs += [m.side.by] if isinstance(m.side, SidePick) else []
+        for ref in refs:
+            if ref not in metrics:
+                mr.fail(f"refers to unknown metric {ref!r}{_did_you_mean(ref, tuple(metrics))}", m.name)
+            if ref == m.name and not isinstance(m.side, SidePick):
+                mr.fail("a metric cannot be computed from itself", m.name)
+    _check_acyclic(mr, metrics)
+
+    reps = None
+    if r.has("reps"):
+        rr = r.child("reps", r.raw("reps"))
+        metric = rr.str("metric")
+        if metric not in metrics:
+            rr.fail(f"unknown metric {metric!r}{_did_you_mean(metric, tuple(metrics))} (defined: {', '.join(metrics)})", "metric")
+        start, target = rr.num("start"), rr.num("target")
+        if start == target:
+            rr.fail("start and target must differ (they are the two thresholds of the dead band)", "target")
+        partial_cue, partial_say = "too_shallow", "Go further"
+        if rr.has("partial"):
+            pr = rr.child("partial", rr.raw("partial"))
+            partial_cue, partial_say = pr.str("cue"), pr.str("say")
+            partial_after = pr.num("after", None)
+            pr.done()
+        else:
+            partial_after = None
+        ret_cue, ret_say = None, ""
+        if rr.has("incomplete_return"):
+            ir = rr.child("incomplete_return", rr.raw("incomplete_return"))
+            ret_cue, ret_say = ir.str("cue"), ir.str("say")
+            ir.done()
+        if partial_after is not None and not (min(start, target) < partial_after < max(start, target)):
+            rr.fail(f"partial.after {partial_after} must lie between start {start} and target {target}", "partial")
+        rule = RepRule(
+            metric=metric,
+            start=start,
+            target=target,
+            min_duration_s=rr.num("min_duration_s", 1.0, positive=True),
+            partial_after=partial_after,
+            partial_cue=partial_cue,
+            partial_message=partial_say,
+            incomplete_return_cue=ret_cue,
+            incomplete_return_message=ret_say,
+            max_gap_s=rr.num("max_gap_s", 1.0, positive=True),
+        )
+        rr.done()
+        reps = RepsSpec(rule=rule)
+
+    hold = None
+    if r.has("hold"):
+        hr = r.child("hold", r.raw("hold"))
+        posture_raw = hr.raw("posture")
+        if not isinstance(posture_raw, list) or not posture_raw:
+            hr.fail(f"expected a list of conditions ({{metric, min/max}}), found {_describe(posture_raw)}", "posture")
+        posture = []
+        for i, item in enumerate(posture_raw):
+            cr = hr.child(f"posture[{i}]", item)
+            posture.append(_parse_condition(cr, metrics))
+            cr.done()
+        short_cue, short_say = "hold_short", "Hold it longer"
+        if hr.has("short"):
+            sr = hr.child("short", hr.raw("short"))
+            short_cue, short_say = sr.str("cue"), sr.str("say")
+            sr.done()
+        rule = HoldRule(
+            target_s=hr.num("target_s", positive=True),
+            grace_s=hr.num("grace_s", 0.5),
+            min_s=hr.num("min_s", 1.0),
+            short_cue=short_cue,
+            short_message=short_say,
+        )
+        hr.done()
+        hold = HoldSpec(rule=rule, posture=tuple(posture))
+
+    if reps is None and hold is None:
+        r.fail("a spec needs reps, hold, or both: otherwise nothing is counted or timed")
+
+    cues_raw = r.raw("cues", [])
+    if not isinstance(cues_raw, list):
+        r.fail(f"expected a list of cues, found {_describe(cues_raw)}", "cues")
+    cues = tuple(_parse_cue(r.child(f"cues[{i}]", c), metrics, views) for i, c in enumerate(cues_raw))
+    _check_cue_ids(r, cues)
+    for i, cue in enumerate(cues):
+        if cue.when in ("during_rep", "at_start", "at_target", "rep_end") and reps is None:
+            r.fail(f"when: {cue.when} needs a reps block", f"cues[{i}].when")
+        if cue.when == "during_hold" and hold is None:
+            r.fail("when: during_hold needs a hold block", f"cues[{i}].when")
+
+    display = r.raw("display", [])
+    if not isinstance(display, list) or any(d not in metrics for d in display):
+        r.fail(f"expected a list of metric names from {', '.join(metrics)}, found {display!r}", "display")
+    tips = r.raw("tips", [])
+    if not isinstance(tips, list) or not all(isinstance(t, str) for t in tips):
+        r.fail(f"expected a list of strings, found {_describe(tips)}", "tips")
+    defaults = _parse_defaults(r.child("defaults", r.raw("defaults")))
+    levels: dict[str, Defaults] = {}
+    if r.has("levels"):
+        lr = r.child("levels", r.raw("levels"))
+        for level, body in lr.data.items():
+            lr.used.add(level)
+            levels[str(level)] = _parse_defaults(lr.child(str(level), body))
+
+    spec = ExerciseSpec(
+        id=spec_id,
+        name=r.str("name"),
+        source=r.str("source"),
+        path=path,
+        views=views,
+        side=r.str("side", "auto", choices=SIDE_POLICIES),
+        metrics=metrics,
+        cues=cues,
+        reps=reps,
+        hold=hold,
+        defaults=defaults,
+        description=r.str("description", ""),
+        camera=r.str("camera", ""),
+        tips=tuple(tips),
+        levels=levels,
+        display=tuple(display),
+    )
+    r.done()
+    return spec
+
+
+def _check_acyclic(r: _Reader, metrics: Mapping[str, MetricSpec]) -> None:
+    def deps(m: MetricSpec) -> list[str]:
+        out = [m.of] if m.of else []
+        out += [m.baseline_metric] if m.baseline_metric else []
+        if isinstance(m.side, SidePick) and m.side.by != m.name:
+            out.append(m.side.by)
+        return out
+
+    for start in metrics:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            for d in deps(metrics[name]):
+                if d == start:
+                    r.fail(f"metrics refer to each other in a circle through {d!r}", start)
+                if d not in seen:
+                    seen.add(d)
+                    stack.append(d)
+
+
+def _check_cue_ids(r: _Reader, cues: tuple[CueSpec, ...]) -> None:
+    """Cue ids are unique, except that one id may have view-specific variants with disjoint views."""
+    by_id: dict[str, list[CueSpec]] = {}
+    for cue in cues:
+        by_id.setdefault(cue.id, []).append(cue)
+    for cue_id, group in by_id.items():
+        if len(group) > 1:
+            seen: set[str] = set()
+            for cue in group:
+                if seen & set(cue.views):
+                    r.fail(f"cue id {cue_id!r} is used twice for the same view; variants of one cue need disjoint views", "cues")
+                seen |= set(cue.views)
+
+
+# ---- loading ------------------------------------------------------------------------------------
+
+
+def default_spec_dir() -> Path:
+    """`$FORMCOACH_SPECS`, else the `exercise_specs/` folder next to the package."""
+    env = os.environ.get("FORMCOACH_SPECS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "exercise_specs"
+
+
+def load_spec_file(path: str | Path) -> ExerciseSpec:
+    """Read and validate one YAML spec file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read spec file ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "?"
+        raise SpecError(f"{path}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_spec(data, str(path))
+
+
+def load_catalog(spec_dir: str | Path | None = None) -> dict[str, ExerciseSpec]:
+    """Load every `*.yaml` in the spec folder, keyed by id (sorted)."""
+    folder = Path(spec_dir) if spec_dir is not None else default_spec_dir()
+    if not folder.is_dir():
+        raise SpecError(f"{folder}: exercise spec folder not found (set FORMCOACH_SPECS or pass --specs)")
+    specs = [load_spec_file(p) for p in sorted(folder.glob("*.yaml"))]
+    return {s.id: s for s in specs}
+
+
+def get_spec(exercise_id: str, spec_dir: str | Path | None = None) -> ExerciseSpec:
+    """Load one exercise by id; the error lists the valid ids."""
+    folder = Path(spec_dir) if spec_dir is not None else default_spec_dir()
+    path = folder / f"{exercise_id}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise SpecError(f"unknown exercise {exercise_id!r}{_did_you_mean(exercise_id, known)} (known: {', '.join(known)})")
+    return load_spec_file(path)

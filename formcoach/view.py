@@ -1,0 +1,142 @@
+"""Which way the camera sees the person (side / front / oblique) and which side is nearer.
+
+Both are tracked over time with hysteresis, so a single odd frame never flips them.
+Imports neither cv2 nor mediapipe.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from formcoach import geometry
+from formcoach.core import PoseFrame
+from formcoach.skeleton import Landmark, sided
+
+#: Width of shoulders and hips seen in the image, relative to torso length: a side view sees
+#: them end-on (≈0–0.3), a front view square-on (≈0.6–1.0 for adults).
+SIDE_BELOW = 0.35
+FRONT_ABOVE = 0.6
+_HYSTERESIS = 0.05
+
+_SIDE_PARTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+
+
+def width_ratio(frame: PoseFrame) -> float:
+    """Mean of shoulder and hip width over torso length, in the image (NaN if unknown)."""
+    xy = frame.xy
+    ls, rs, lh, rh = (xy[lm] for lm in (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP))
+    torso = float(geometry.distance(geometry.midpoint(ls, rs), geometry.midpoint(lh, rh)))
+    if not torso > 1.0:
+        return float("nan")
+    widths = [float(geometry.distance(ls, rs)), float(geometry.distance(lh, rh))]
+    finite = [w for w in widths if math.isfinite(w)]
+    return float(np.mean(finite)) / torso if finite else float("nan")
+
+
+def classify_view(ratio: float, side_below: float = SIDE_BELOW, front_above: float = FRONT_ABOVE) -> str | None:
+    """side / front / oblique from a width ratio (None when unknown)."""
+    if not math.isfinite(ratio):
+        return None
+    if ratio < side_below:
+        return "side"
+    if ratio > front_above:
+        return "front"
+    return "oblique"
+
+
+class ViewTracker:
+    """Smoothed view classification: exponential average of the width ratio, thresholds with hysteresis."""
+
+    def __init__(self, time_constant_s: float = 0.7) -> None:
+        self.time_constant_s = time_constant_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.ratio: float = float("nan")
+        self.view: str | None = None
+        self._last_t: float | None = None
+
+    def update(self, frame: PoseFrame | None) -> str | None:
+        if frame is None:
+            return self.view
+        r = width_ratio(frame)
+        if not math.isfinite(r):
+            return self.view
+        if self._last_t is None or not math.isfinite(self.ratio):
+            self.ratio = r
+        else:
+            dt = max(frame.t - self._last_t, 0.0)
+            alpha = 1.0 - math.exp(-dt / self.time_constant_s)
+            self.ratio += alpha * (r - self.ratio)
+        self._last_t = frame.t
+        self.view = self._classify_with_hysteresis(self.ratio)
+        return self.view
+
+    def _classify_with_hysteresis(self, ratio: float) -> str | None:
+        """Widen the current class's band by the hysteresis margin before leaving it."""
+        low, high = SIDE_BELOW, FRONT_ABOVE
+        if self.view == "side":
+            low += _HYSTERESIS
+        elif self.view == "front":
+            high -= _HYSTERESIS
+        elif self.view == "oblique":
+            low, high = low - _HYSTERESIS, high + _HYSTERESIS
+        return classify_view(ratio, low, high)
+
+
+def side_score(frame: PoseFrame) -> float:
+    """> 0 when the left side looks nearer to the camera, < 0 for the right.
+
+    Visibility of the limb landmarks, plus MediaPipe's world depth (smaller z = nearer) when known.
+    """
+    left = [sided(p, "left") for p in _SIDE_PARTS]
+    right = [sided(p, "right") for p in _SIDE_PARTS]
+    score = float(np.mean(frame.visibility[left]) - np.mean(frame.visibility[right]))
+    dz = np.nanmean(frame.world[right, 2]) - np.nanmean(frame.world[left, 2]) if np.isfinite(frame.world[left + right, 2]).any() else np.nan
+    if math.isfinite(dz):
+        score += float(np.clip(dz / 0.2, -1.0, 1.0)) * 0.5  # 20 cm nearer ≈ as strong as +0.5 visibility
+    return score
+
+
+class SideTracker:
+    """The near side for `side: auto`: stable over a session, switches only on lasting evidence.
+
+    A fixed policy (`left`/`right`) always returns that side.
+    """
+
+    def __init__(self, policy: str = "auto", time_constant_s: float = 1.0, switch_after_s: float = 2.0) -> None:
+        self.policy = policy
+        self.time_constant_s = time_constant_s
+        self.switch_after_s = switch_after_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.score = 0.0
+        self.side: str = self.policy if self.policy in ("left", "right") else "left"
+        self._decided = self.policy in ("left", "right")
+        self._last_t: float | None = None
+        self._against_since: float | None = None
+
+    def update(self, frame: PoseFrame | None) -> str:
+        if frame is None or self.policy in ("left", "right"):
+            return self.side
+        s = side_score(frame)
+        if not math.isfinite(s):
+            return self.side
+        dt = 0.0 if self._last_t is None else max(frame.t - self._last_t, 0.0)
+        self._last_t = frame.t
+        alpha = 1.0 if not self._decided else 1.0 - math.exp(-dt / self.time_constant_s)
+        self.score += alpha * (s - self.score)
+        preferred = "left" if self.score >= 0 else "right"
+        if not self._decided:
+            self.side, self._decided = preferred, True
+        elif preferred != self.side and abs(self.score) > 0.05:
+            if self._against_since is None:
+                self._against_since = frame.t
+            elif frame.t - self._against_since >= self.switch_after_s:
+                self.side, self._against_since = preferred, None
+        else:
+            self._against_since = None
+        return self.side

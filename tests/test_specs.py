@@ -1,0 +1,120 @@
+"""Every shipped spec loads; broken specs fail with errors naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from formcoach.errors import SpecError
+from formcoach.specs import default_spec_dir, get_spec, load_catalog, load_spec_file, parse_spec
+
+SPEC_FILES = sorted(default_spec_dir().glob("*.yaml"))
+HEADLINE = ("hip_hinge", "wall_squat", "pull_up", "superman")
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.stem)
+def test_every_shipped_spec_loads(path: Path):
+    spec = load_spec_file(path)
+    assert spec.id == path.stem
+    assert spec.source and any(s in spec.source for s in ("000_", "001_", "002_", "003_", "004_")), "source must name a seed file"
+    assert spec.reps is not None or spec.hold is not None
+    assert spec.defaults.reps or spec.defaults.hold_s, "the article's prescription (reps or hold seconds) is the default"
+
+
+def test_catalog_has_the_headline_exercises():
+    assert set(HEADLINE) <= set(load_catalog())
+
+
+def test_unknown_exercise_lists_choices():
+    with pytest.raises(SpecError, match=r"unknown exercise 'wal_squat' \(did you mean 'wall_squat'\?\)"):
+        get_spec("wal_squat")
+
+
+def _base() -> dict:
+    return yaml.safe_load((default_spec_dir() / "wall_squat.yaml").read_text())
+
+
+def _mutate(path_keys: list, value, delete: bool = False) -> dict:
+    doc = _base()
+    node = doc
+    for k in path_keys[:-1]:
+        node = node[k]
+    if delete:
+        del node[path_keys[-1]]
+    else:
+        node[path_keys[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    "keys, value, delete, message",
+    [
+        (["reps", "metric"], "kne", False, r"x\.yaml: reps\.metric: unknown metric 'kne' \(did you mean 'knee'\?\) \(defined: knee, trunk, shin\)"),
+        (["metrics", "knee"], {"angle": ["hip", "kne", "ankle"]}, False, r"metrics\.knee\.angle: unknown landmark 'kne'"),
+        (["metrics", "knee"], {"angle": ["hip", "knee"]}, False, r"metrics\.knee\.angle: expected a list of 3 landmark names"),
+        (["metrics", "knee"], {"angel": ["hip", "knee", "ankle"]}, False, r"metrics\.knee: expected exactly one metric kind"),
+        (["reps", "strat"], 150, False, r"reps\.strat: unknown key \(did you mean 'start'\?\)"),
+        (["reps", "start"], None, True, r"reps\.start: missing required key"),
+        (["reps", "target"], 155, False, r"reps\.target: start and target must differ"),
+        (["hold", "target_s"], -5, False, r"hold\.target_s: expected a positive number, found -5"),
+        (["cues", 0, "when"], "sometimes", False, r"cues\[0\]\.when: expected one of always, during_rep"),
+        (["cues", 0, "min"], "seventy", False, r"cues\[0\]\.min: expected a number, found 'seventy'"),
+        (["view"], "top", False, r"view: expected one of side, front, oblique"),
+        (["id"], "wall_sit", False, r"id: id 'wall_sit' must match the file name 'x'"),
+        (["defaults"], None, True, r"defaults: missing required key"),
+    ],
+)
+def test_broken_specs_name_file_key_and_fix(keys, value, delete, message):
+    doc = _mutate(keys, value, delete)
+    if keys == ["id"]:
+        path = "x.yaml"
+    else:
+        doc["id"] = "x"
+        path = "x.yaml"
+    with pytest.raises(SpecError, match=message):
+        parse_spec(doc, path)
+
+
+def test_spec_without_reps_or_hold_is_rejected():
+    doc = _base()
+    doc["id"] = "x"
+    del doc["reps"], doc["hold"]
+    doc["cues"] = []
+    with pytest.raises(SpecError, match="needs reps, hold, or both"):
+        parse_spec(doc, "x.yaml")
+
+
+def test_cue_ids_may_repeat_only_for_disjoint_views():
+    doc = yaml.safe_load((default_spec_dir() / "pull_up.yaml").read_text())
+    doc["id"] = "x"
+    doc["cues"][1]["views"] = ["side"]
+    with pytest.raises(SpecError, match="used twice for the same view"):
+        parse_spec(doc, "x.yaml")
+
+
+def test_circular_metrics_are_rejected():
+    doc = _base()
+    doc["id"] = "x"
+    doc["metrics"]["a"] = {"range": "b", "window_s": 1}
+    doc["metrics"]["b"] = {"range": "a", "window_s": 1}
+    with pytest.raises(SpecError, match="in a circle"):
+        parse_spec(doc, "x.yaml")
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\nmetrics: [unclosed\n")
+    with pytest.raises(SpecError, match=r"bad\.yaml: line \d+: not valid YAML"):
+        load_spec_file(bad)
+
+
+def test_missing_spec_file(tmp_path: Path):
+    with pytest.raises(SpecError, match="cannot read spec file"):
+        load_spec_file(tmp_path / "nope.yaml")
+
+
+def test_segmentation_only_when_a_mask_metric_is_used():
+    assert get_spec("hip_hinge").needs_segmentation
+    assert not get_spec("wall_squat").needs_segmentation
