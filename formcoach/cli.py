@@ -1,0 +1,282 @@
+"""The `formcoach` command: thin argparse layer that builds the pipeline and maps errors to exit codes.
+
+Exit codes: 0 ok, 2 bad input (missing/corrupt video, unknown exercise, bad spec, no camera,
+nobody in view), 130 interrupted before anything was recorded. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from formcoach import __version__
+from formcoach.core import CueRaised, FrameResult, HoldEnded, HoldStarted, PartialRep, RepCompleted
+from formcoach.errors import FormcoachError, SourceError
+from formcoach.specs import ExerciseSpec, get_spec, load_catalog, load_spec_file
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+# ---- consumers ------------------------------------------------------------------------------------
+
+
+class AnnotatedVideo:
+    """Writes every frame with the overlay drawn to an .mp4."""
+
+    def __init__(self, spec: ExerciseSpec, path: Path, fps: float) -> None:
+        from formcoach.overlay import Overlay
+        from formcoach.sources import VideoWriter
+
+        self.overlay, self.writer = Overlay(spec), VideoWriter(path, fps)
+
+    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
+        self.writer.write(self.overlay.draw(image, result))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Window:
+    """Shows the overlay in a desktop window; `q` or Esc stops the session."""
+
+    def __init__(self, spec: ExerciseSpec, title: str = "formcoach") -> None:
+        import cv2
+
+        from formcoach.overlay import Overlay
+
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise SourceError("no display to open a window on: run with --headless")
+        self._cv2, self.overlay, self.title = cv2, Overlay(spec), title
+
+    def on_frame(self, image: np.ndarray, result: FrameResult) -> bool:
+        self._cv2.imshow(self.title, self.overlay.draw(image, result))
+        key = self._cv2.waitKey(1) & 0xFF
+        return key not in (ord("q"), 27)
+
+    def close(self) -> None:
+        self._cv2.destroyAllWindows()
+
+
+class EventLog:
+    """Prints events as they happen, one line each (what a test or a terminal user sees)."""
+
+    def __init__(self, stream=sys.stdout) -> None:
+        self.stream = stream
+
+    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
+        self.on_events(result.events)
+
+    def on_events(self, events) -> None:
+        for ev in events:
+            line = _event_line(ev)
+            if line:
+                print(f"{ev.t:7.2f}s  {line}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _event_line(ev) -> str | None:
+    if isinstance(ev, RepCompleted):
+        return f"rep {ev.count}" + (f" (faults: {', '.join(ev.rep.faults)})" if ev.rep.faults else "")
+    if isinstance(ev, PartialRep):
+        return f"partial rep: {ev.message}"
+    if isinstance(ev, HoldStarted):
+        return f"hold started (target {ev.target_s:.0f} s)"
+    if isinstance(ev, HoldEnded):
+        return f"hold ended: {ev.hold.duration_s:.1f} s" + ("" if ev.hold.completed else f" (short: {ev.hold.broke_because})")
+    if isinstance(ev, CueRaised):
+        return f"cue {ev.fault.cue}: {ev.fault.message}"
+    return None
+
+
+class Progress:
+    """A progress bar on stderr for long videos (only when stderr is a terminal)."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.count = total, 0
+        self.enabled = bool(total) and sys.stderr.isatty()
+        self._last = 0.0
+
+    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if self.enabled and (now - self._last > 0.2 or self.count == self.total):
+            self._last = now
+            frac = min(self.count / self.total, 1.0)
+            bar = "#" * int(frac * 30)
+            print(f"\r  analysing [{bar:<30}] {frac:4.0%}  reps {result.rep_count}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+# ---- commands ---------------------------------------------------------------------------------------
+
+
+def _spec(args: argparse.Namespace) -> ExerciseSpec:
+    return get_spec(args.exercise, args.specs)
+
+
+def _finish(record, out_dir: Path, quiet: bool) -> int:
+    from formcoach.report import summary_text, write_csv, write_json
+
+    report = write_json(record, out_dir / "report.json")
+    write_csv(record, out_dir / "metrics.csv")
+    if not quiet:
+        print(summary_text(record))
+        print(f"  report: {report}")
+    if record.frames_total and record.frames_with_pose == 0:
+        print(f"formcoach: error: no person in view in {record.source} (report written to {report})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from formcoach.pose import LandmarkRecorder, MediaPipePose
+    from formcoach.session import run_session
+    from formcoach.sources import VideoFileSource
+
+    spec = _spec(args)
+    source = VideoFileSource(args.video)
+    out_dir = Path(args.out) if args.out else Path("formcoach-out") / Path(args.video).stem
+    estimator = MediaPipePose(segmentation=spec.needs_segmentation)
+    consumers: list = [Progress(source.info.frame_count)]
+    if not args.no_video:
+        consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
+    recorder = LandmarkRecorder() if args.save_landmarks else None
+    try:
+        record = run_session(source, estimator, spec, consumers, source_name=str(args.video), fps=source.info.fps, recorder=recorder)
+    finally:
+        for c in consumers:
+            c.close()
+        source.close()
+        estimator.close()
+    if recorder is not None:
+        recorder.save(out_dir / "landmarks.npz")
+    return _finish(record, out_dir, args.quiet)
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from formcoach.pose import MediaPipePose
+    from formcoach.session import run_session
+    from formcoach.sources import CameraSource, PacedFileSource
+
+    spec = _spec(args)
+    source = PacedFileSource(args.source) if args.source else CameraSource(args.camera)
+    out_dir = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S")
+    estimator = MediaPipePose(segmentation=spec.needs_segmentation)
+    consumers: list = [EventLog()]
+    try:
+        if not args.headless:
+            consumers.append(Window(spec))
+        if args.record:
+            consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
+        print(f"formcoach live: {spec.name} from {source.info.name}" + ("" if args.headless else " (press q to stop)"), flush=True)
+        record = run_session(source, estimator, spec, consumers, source_name=source.info.name, fps=source.info.fps)
+    finally:
+        for c in consumers:
+            c.close()
+        source.close()
+        estimator.close()
+    if getattr(source, "unplugged", False):
+        record.ended_by = "camera lost"
+    return _finish(record, out_dir, quiet=False)
+
+
+def cmd_exercises(args: argparse.Namespace) -> int:
+    catalog = load_catalog(args.specs)
+    if args.detail:
+        spec = get_spec(args.detail, args.specs)
+        print(describe_spec(spec))
+        return EXIT_OK
+    for spec in catalog.values():
+        kind = " + ".join(k for k, v in (("reps", spec.reps), ("hold", spec.hold)) if v is not None)
+        print(f"{spec.id:24s} {spec.name:34s} {'/'.join(spec.views):12s} {kind}")
+    return EXIT_OK
+
+
+def describe_spec(spec: ExerciseSpec) -> str:
+    d = spec.defaults
+    dose = f"{d.sets} x {d.reps} reps" if d.reps else (f"{d.sets} x {d.hold_s:.0f} s hold" if d.hold_s else f"{d.sets} sets")
+    lines = [f"{spec.name} ({spec.id})", f"  source: {spec.source}", f"  camera: {'/'.join(spec.views)} view. {spec.camera}".rstrip()]
+    lines.append(f"  default: {dose}, rest {d.rest_s:.0f} s" + (" (per side)" if d.per_side else ""))
+    if spec.description:
+        lines.append(f"  {spec.description}")
+    lines.append("  checks:")
+    for cue in spec.cues:
+        c = cue.condition
+        rng = " and ".join(x for x in (f">= {c.min:g}" if c.min is not None else "", f"<= {c.max:g}" if c.max is not None else "") if x)
+        lines.append(f"    - {cue.id} ({cue.when.replace('_', ' ')}, {'/'.join(cue.views)}): {c.metric} {rng} — \"{cue.say}\"")
+    if spec.tips:
+        lines.append("  tips (not checked by the camera):")
+        lines += [f"    - {t}" for t in spec.tips]
+    return "\n".join(lines)
+
+
+def cmd_check_spec(args: argparse.Namespace) -> int:
+    for path in args.files:
+        spec = load_spec_file(path)
+        print(f"{path}: ok ({spec.id}: {len(spec.metrics)} metrics, {len(spec.cues)} cues)")
+    return EXIT_OK
+
+
+# ---- entry point -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="formcoach", description="Computer-vision form coach for home back training.")
+    parser.add_argument("--version", action="version", version=f"formcoach {__version__}")
+    parser.add_argument("--specs", help="exercise spec folder (default: exercise_specs/ or $FORMCOACH_SPECS)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("analyze", help="analyse a recorded video: report.json, metrics.csv, annotated.mp4")
+    p.add_argument("video")
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see `formcoach exercises`)")
+    p.add_argument("--out", "-o", help="output folder (default formcoach-out/VIDEO_NAME)")
+    p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    p.add_argument("--save-landmarks", action="store_true", help="also save raw landmarks (landmarks.npz) for replay")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary on stdout")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("live", help="coach live from a webcam (or a video file played like one)")
+    p.add_argument("--exercise", "-e", required=True)
+    p.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    p.add_argument("--source", help="use a video file as a fake camera, played at its real frame rate")
+    p.add_argument("--headless", action="store_true", help="no window (events are printed; report written at the end)")
+    p.add_argument("--record", action="store_true", help="also write the annotated video")
+    p.add_argument("--out", "-o", help="output folder for the session report")
+    p.set_defaults(func=cmd_live)
+
+    p = sub.add_parser("exercises", help="list the exercise catalog")
+    p.add_argument("--detail", metavar="ID", help="show what one exercise checks, its camera set-up and defaults")
+    p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser("check-spec", help="validate exercise spec files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_check_spec)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except FormcoachError as exc:
+        print(f"formcoach: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("formcoach: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Pose backends behind one protocol: `estimate(image_bgr, t) -> PoseFrame | None`.
+
+`MediaPipePose` is the only place that imports mediapipe (lazily, on first use). `ReplayPose`
+plays back landmarks recorded by an earlier run, so re-analysis and tests need no model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from formcoach.core import PoseFrame
+from formcoach.errors import PoseError
+from formcoach.skeleton import NUM_LANDMARKS
+
+
+class PoseEstimator(Protocol):
+    """A pose backend. Frames come in order; `t` is the source time in seconds."""
+
+    def estimate(self, image_bgr: np.ndarray, t: float) -> PoseFrame | None: ...
+
+    def close(self) -> None: ...
+
+
+class MediaPipePose:
+    """MediaPipe Pose (legacy `solutions` API of mediapipe==0.10.21, model bundled in the wheel).
+
+    Runs in tracking mode (`static_image_mode=False`): the detector runs only when tracking is
+    lost, which is what makes it ~20 ms/frame on a laptop CPU.
+    """
+
+    def __init__(
+        self,
+        model_complexity: int = 1,
+        segmentation: bool = False,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        try:
+            import mediapipe as mp  # lazy: importing formcoach must not load the model
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise PoseError(
+                f"cannot import mediapipe ({exc}); install it with: pip install mediapipe==0.10.21 (Python 3.10-3.12)"
+            ) from None
+        self.segmentation = segmentation
+        try:
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=False,
+                model_complexity=model_complexity,
+                smooth_landmarks=True,
+                enable_segmentation=segmentation,
+                smooth_segmentation=segmentation,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+        except Exception as exc:  # mediapipe raises bare RuntimeErrors when its graph fails
+            raise PoseError(f"cannot start MediaPipe Pose: {exc}") from None
+
+    def estimate(self, image_bgr: np.ndarray, t: float) -> PoseFrame | None:
+        height, width = image_bgr.shape[:2]
+        rgb = np.ascontiguousarray(image_bgr[..., ::-1])
+        result = self._pose.process(rgb)
+        if result.pose_landmarks is None:
+            return None
+        raw = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64)
+        xy = raw[:, :2] * (width, height)  # normalised → pixels, once, here
+        world = np.full((NUM_LANDMARKS, 3), np.nan)
+        if result.pose_world_landmarks is not None:
+            world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64)
+        mask = None
+        if self.segmentation and result.segmentation_mask is not None:
+            mask = np.asarray(result.segmentation_mask, dtype=np.float32)
+        return PoseFrame(t=t, image_size=(width, height), xy=xy, world=world, visibility=raw[:, 2], mask=mask)
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+class LandmarkRecorder:
+    """Collects raw pose frames so a run can be replayed without the model (`ReplayPose`)."""
+
+    def __init__(self) -> None:
+        self.t: list[float] = []
+        self.xy: list[np.ndarray] = []
+        self.world: list[np.ndarray] = []
+        self.visibility: list[np.ndarray] = []
+        self.image_size: tuple[int, int] = (0, 0)
+
+    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int]) -> None:
+        self.image_size = image_size
+        self.t.append(t)
+        if frame is None:
+            self.xy.append(np.full((NUM_LANDMARKS, 2), np.nan))
+            self.world.append(np.full((NUM_LANDMARKS, 3), np.nan))
+            self.visibility.append(np.zeros(NUM_LANDMARKS))
+        else:
+            self.xy.append(frame.xy)
+            self.world.append(frame.world)
+            self.visibility.append(frame.visibility)
+
+    def save(self, path: str | Path) -> None:
+        np.savez_compressed(
+            path, t=np.array(self.t), xy=np.array(self.xy, dtype=np.float32), world=np.array(self.world, dtype=np.float32),
+            visibility=np.array(self.visibility, dtype=np.float32), image_size=np.array(self.image_size),
+        )
+
+
+class ReplayPose:
+    """Plays back a `landmarks.npz` written by `LandmarkRecorder`, frame by frame in order.
+
+    Segmentation masks are not recorded, so mask-based metrics are not judged on replay.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        try:
+            data = np.load(path)
+            self._t, self._xy, self._world, self._vis = data["t"], data["xy"], data["world"], data["visibility"]
+            self._size = tuple(int(v) for v in data["image_size"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise PoseError(f"{path}: not a formcoach landmarks file ({exc})") from None
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    def estimate(self, image_bgr: np.ndarray | None, t: float) -> PoseFrame | None:
+        i = self._next
+        self._next += 1
+        if i >= len(self._t) or not np.isfinite(self._xy[i]).any():
+            return None
+        return PoseFrame(
+            t=t, image_size=self._size, xy=self._xy[i].astype(np.float64), world=self._world[i].astype(np.float64),
+            visibility=self._vis[i].astype(np.float64),
+        )
+
+    def close(self) -> None:
+        pass

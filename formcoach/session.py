@@ -1,0 +1,116 @@
+"""One pipeline for live and recorded video: source → pose → smoothing → evaluator → consumers.
+
+`run_session` returns a `SessionRecord` even when interrupted (Ctrl-C, camera unplugged): what
+was analysed so far is kept. Consumers (overlay writer, window, voice, progress) only receive
+results; they never feed back into the analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Protocol
+
+import numpy as np
+
+from formcoach.core import Event, FrameResult, Hold, NotJudged, PoseFrame, Rep
+from formcoach.evaluator import Evaluator
+from formcoach.pose import LandmarkRecorder, PoseEstimator
+from formcoach.smoothing import LandmarkSmoother
+from formcoach.specs import ExerciseSpec
+
+
+class Consumer(Protocol):
+    """Receives every analysed frame. Returning False asks the session to stop (e.g. `q` pressed)."""
+
+    def on_frame(self, image: np.ndarray, result: FrameResult) -> bool | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class SessionRecord:
+    """Everything a report needs, collected while the session runs."""
+
+    spec: ExerciseSpec
+    source: str
+    fps: float
+    frames_total: int = 0
+    frames_with_pose: int = 0
+    duration_s: float = 0.0
+    t: list[float] = field(default_factory=list)
+    series: dict[str, list[float]] = field(default_factory=dict)  # metric -> per-frame values
+    rep_counts: list[int] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    reps: list[Rep] = field(default_factory=list)
+    partial_reps: list[Rep] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
+    faults: list = field(default_factory=list)
+    not_judged: list[NotJudged] = field(default_factory=list)
+    ended_by: str = "end of video"  # or "interrupted", "camera lost", "quit"
+    views: dict[str, int] = field(default_factory=dict)  # view -> frames
+
+    def add(self, result: FrameResult) -> None:
+        self.frames_total += 1
+        self.frames_with_pose += result.pose is not None
+        self.t.append(result.t)
+        for name, value in result.metrics.items():
+            self.series.setdefault(name, []).append(value)
+        self.rep_counts.append(result.rep_count)
+        if result.view:
+            self.views[result.view] = self.views.get(result.view, 0) + 1
+
+
+def run_session(
+    frames: Iterable[tuple[np.ndarray, float]],
+    estimator: PoseEstimator,
+    spec: ExerciseSpec,
+    consumers: Iterable[Consumer] = (),
+    source_name: str = "",
+    fps: float = 30.0,
+    smoother: LandmarkSmoother | None = None,
+    recorder: LandmarkRecorder | None = None,
+) -> SessionRecord:
+    """Analyse a stream of frames with one exercise spec.
+
+    Args:
+        frames: iterable of (BGR image, t seconds from the source clock).
+        estimator: pose backend.
+        recorder: if given, raw landmarks are recorded for later replay.
+    """
+    consumers = list(consumers)
+    smoother = smoother or LandmarkSmoother()
+    evaluator = Evaluator(spec)
+    record = SessionRecord(spec=spec, source=source_name, fps=fps)
+    last_t = 0.0
+    try:
+        for image, t in frames:
+            raw: PoseFrame | None = estimator.estimate(image, t)
+            if recorder is not None:
+                recorder.add(t, raw, (image.shape[1], image.shape[0]))
+            result = evaluator.update(t, smoother.update(raw) if raw is not None else smoother.update(None))
+            record.add(result)
+            last_t = t
+            keep_going = True
+            for consumer in consumers:
+                keep_going &= consumer.on_frame(image, result) is not False
+            if not keep_going:
+                record.ended_by = "quit"
+                break
+    except KeyboardInterrupt:
+        record.ended_by = "interrupted"
+    finally:
+        end_t = last_t + (1.0 / fps if record.frames_total else 0.0)
+        closing = evaluator.finish(end_t)
+        record.duration_s = end_t
+        record.events = list(evaluator.events)
+        record.reps = list(evaluator.reps_done)
+        record.partial_reps = list(evaluator.partials)
+        record.holds = list(evaluator.hold.holds) if evaluator.hold else []
+        record.faults = list(evaluator.cues.faults)
+        record.not_judged = [NotJudged(c, r, s) for c, r, s in evaluator.cues.not_judged_summary()]
+        if closing:
+            for consumer in consumers:
+                on_events = getattr(consumer, "on_events", None)
+                if on_events is not None:
+                    on_events(closing)
+    return record
