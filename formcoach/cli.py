@@ -46,8 +46,7 @@ class Window:
     """Shows the overlay in a desktop window; `q` or Esc stops the session."""
 
     def __init__(self, spec: ExerciseSpec, title: str = "formcoach") -> None:
-        import cv2
-
+        from formcoach._cv2 import cv2
         from formcoach.overlay import Overlay
 
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
+
+from formcoach._cv2 import cv2
 
 from formcoach.core import FrameResult, Severity
 from formcoach.metrics import resolve_point

@@ -48,6 +48,17 @@ def hold_dict(hold: Hold) -> dict[str, Any]:
     }
 
 
+def timeline_dict(record: SessionRecord) -> dict[str, Any]:
+    """Per-frame series for plots and re-rendering: t, rep count, every spec metric (null = not measurable)."""
+    return {
+        "t": [round(t, 3) for t in record.t],
+        "rep_count": list(record.rep_counts),
+        "metrics": {name: [_num(v, 3) for v in values] for name, values in record.series.items()},
+        "units": {name: record.spec.metrics[name].unit for name in record.series},
+        "primary": record.spec.primary_metric,
+    }
+
+
 def report_dict(record: SessionRecord) -> dict[str, Any]:
     """The report.json document."""
     spec = record.spec
@@ -76,6 +87,7 @@ def report_dict(record: SessionRecord) -> dict[str, Any]:
         "not_judged": [
             {"cue": n.cue, "reason": n.reason, "seconds": _num(n.seconds, 2)} for n in record.not_judged if n.seconds > 0
         ],
+        "timeline": timeline_dict(record),
         "defaults": {
             "sets": spec.defaults.sets, "reps": spec.defaults.reps, "hold_s": spec.defaults.hold_s,
             "rest_s": spec.defaults.rest_s,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import cv2
 import numpy as np
+
+from formcoach._cv2 import cv2
 
 from formcoach.errors import SourceError
 
