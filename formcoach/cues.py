@@ -99,10 +99,13 @@ class CueBook:
         active: list[ActiveCue] = []
         not_judged: dict[str, str] = {}
         for cue, state in zip(self.cues, self._states):
-            if cue.when == "rep_end":
-                reason = view_reason(cue, ctx.view)
-                if reason and ctx.rep_index is not None:
-                    self._count_not_judged(cue.id, reason, ctx.dt, not_judged)
+            if cue.when == "rep_end":  # judged when the rep ends; here only note what cannot be seen
+                if ctx.rep_index is not None:
+                    value = metrics.get(cue.condition.metric, float("nan"))
+                    reason = view_reason(cue, ctx.view) or (
+                        ctx.reasons.get(cue.condition.metric, "not visible") if value != value else None)
+                    if reason:
+                        self._count_not_judged(cue.id, reason, ctx.dt, not_judged)
                 continue
             if not applies(cue, ctx):
                 events += self._clear(cue, state, ctx.t)
@@ -133,23 +136,34 @@ class CueBook:
         return tuple(events), tuple(active), not_judged
 
     def rep_end(
-        self, rep_index: int, t: float, series: Mapping[str, Sequence[float]], view: str | None, attempt: int
+        self, rep_index: int, t: float, series: Mapping[str, Sequence[float]], at_target: Sequence[bool],
+        view: str | None, attempt: int, fault_t: float | None = None,
     ) -> tuple[Event, ...]:
-        """Judge `rep_end` rules on the values a metric took during one rep."""
+        """Judge `rep_end` rules on the values a metric took during one rep.
+
+        Args:
+            series: metric name -> values over the rep's frames.
+            at_target: per frame of the rep, whether it was in the target zone.
+            fault_t: the time a fault is reported at (default `t`; the evaluator passes the
+                rep's bottom, the moment the fault is about).
+        """
         events: list[Event] = []
         for cue in self.cues:
             if cue.when != "rep_end" or view_reason(cue, view) is not None:
                 continue
             values = np.asarray(series.get(cue.condition.metric, ()), dtype=float)
+            if cue.during == "target":
+                mask = np.asarray(at_target, dtype=bool)
+                values = values[mask[: values.size]] if mask.size >= values.size else values[:0]
             values = values[np.isfinite(values)]
             if values.size == 0:
                 continue
             agg = cue.aggregate or "max"
-            value = float({"min": np.min, "max": np.max, "mean": np.mean, "range": np.ptp}[agg](values))
+            value = float({"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp}[agg](values))
             if cue.condition.holds(value):
                 continue
             ctx = CueContext(t=t, dt=0.0, view=view, phase=None, rep_index=rep_index, hold_index=None, attempt=attempt)
-            fault = self._report(cue, t, value, ctx, ("attempt", attempt))
+            fault = self._report(cue, t if fault_t is None else fault_t, value, ctx, ("attempt", attempt))
             if fault is not None:
                 events.append(CueRaised(t, fault))
         return tuple(events)

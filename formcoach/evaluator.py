@@ -56,6 +56,7 @@ class Evaluator:
         self._attempt = 0
         self._attempt_rep_index: int | None = None
         self._rep_series: dict[str, list[float]] = {}
+        self._rep_at_target: list[bool] = []
         self.reps_done: list = []
         self.partials: list = []
         self.events: list[Event] = []
@@ -83,13 +84,14 @@ class Evaluator:
             if self.reps.in_rep:
                 for name, value in metrics.items():
                     self._rep_series.setdefault(name, []).append(value)
+                self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
             was_in_rep = self.reps.in_rep
             for ev in self.reps.update(t, metrics[self.spec.reps.rule.metric]):
                 events += self._on_rep_event(ev, t, view)
             if self.reps.in_rep and not was_in_rep:
                 self._attempt += 1
                 self._attempt_rep_index = self.reps.current_index
-                self._rep_series = {}
+                self._rep_series, self._rep_at_target = {}, []
 
         if self.hold is not None:
             in_posture, failing = posture_state(self.spec.hold.posture, metrics)
@@ -137,7 +139,9 @@ class Evaluator:
     def _on_rep_event(self, ev: Event, t: float, view: str | None) -> list[Event]:
         out: list[Event] = []
         if isinstance(ev, RepCompleted):
-            out += self.cues.rep_end(ev.rep.index, t, self._rep_series, view, attempt=self._attempt)
+            out += self.cues.rep_end(
+                ev.rep.index, t, self._rep_series, self._rep_at_target, view, attempt=self._attempt, fault_t=ev.rep.bottom_s
+            )
             faults = tuple(dict.fromkeys(self.cues.rep_faults.pop(ev.rep.index, [])))
             rep = dataclasses.replace(ev.rep, faults=faults)
             self.reps_done.append(rep)

@@ -24,7 +24,8 @@ VIEWS = ("side", "front", "oblique")
 SIDE_POLICIES = ("auto", "left", "right")
 METRIC_SIDES = ("auto", "left", "right", "other", "mean", "max", "min")
 WHEN = ("always", "during_rep", "at_start", "at_target", "during_hold", "rep_end")
-AGGREGATES = ("min", "max", "range", "mean")
+AGGREGATES = ("min", "max", "range", "mean", "median")
+DURING = ("rep", "target")
 SEVERITIES = ("info", "warning", "error")
 METRIC_KINDS = ("angle", "inclination", "elevation", "distance", "offset", "asymmetry", "range", "back_curvature")
 OTHER_PREFIX = "other_"
@@ -95,7 +96,8 @@ class CueSpec:
     when: str
     condition: Condition
     severity: str = "warning"
-    aggregate: str | None = None  # for when=rep_end: min | max | range | mean over the rep
+    aggregate: str | None = None  # for when=rep_end: min | max | range | mean | median over the rep
+    during: str = "rep"  # for when=rep_end: aggregate over the whole rep, or only its frames in the target zone
     persist_s: float = 0.2  # a violation must last this long to count (noise guard)
     views: tuple[str, ...] = ()  # empty = the spec's views
 
@@ -327,6 +329,9 @@ def _parse_cue(r: _Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, 
     aggregate = r.str("of", None, choices=AGGREGATES)
     if aggregate is not None and when != "rep_end":
         r.fail("'of' (an aggregate over the rep) only applies with when: rep_end", "of")
+    during = r.str("during", "rep", choices=DURING)
+    if r.has("during") and when != "rep_end":
+        r.fail("'during' only applies with when: rep_end", "during")
     cue_views = r.raw("views", [])
     if not isinstance(cue_views, list) or any(v not in VIEWS for v in cue_views):
         r.fail(f"expected a list of views from {', '.join(VIEWS)}, found {cue_views!r}", "views")
@@ -338,6 +343,7 @@ def _parse_cue(r: _Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, 
         condition=condition,
         severity=r.str("severity", "warning", choices=SEVERITIES),
         aggregate=aggregate,
+        during=during,
         persist_s=r.num("persist_s", 0.2),
         views=tuple(cue_views) or views,
     )

@@ -1,0 +1,99 @@
+"""Run formcoach on the real development footage in ../shared/realvids and compare with its labels.
+
+Never a test (the footage is not ours to ship); skips cleanly when the folder is absent.
+
+    .venv/bin/python benchmarks/realvids.py [--only pull_up,wall_squat] [--clips a.mp4,b.mp4] [--as hip_hinge]
+
+Prints one row per clip: exercise, labelled reps, counted reps, partials, holds, faults, detection rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from formcoach.errors import FormcoachError  # noqa: E402
+from formcoach.pose import MediaPipePose  # noqa: E402
+from formcoach.session import run_session  # noqa: E402
+from formcoach.sources import VideoFileSource  # noqa: E402
+from formcoach.specs import get_spec  # noqa: E402
+
+REALVIDS = REPO.parent / "shared" / "realvids"
+
+#: Clips labelled with an exercise the catalog does not have yet are analysed as the closest one
+#: (the engine issue asks for deadlift / good-morning clips as hip_hinge).
+FALLBACK = {"deadlift": "hip_hinge", "squat": "wall_squat"}
+
+
+def labelled_count(text: str) -> int | None:
+    match = re.search(r"\d+", text or "")
+    return int(match.group()) if match else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated exercise ids from labels.csv")
+    parser.add_argument("--clips", help="comma-separated file names")
+    parser.add_argument("--as", dest="as_exercise", help="analyse every clip as this exercise id")
+    parser.add_argument("--out", type=Path, help="write per-clip annotated video and report here")
+    args = parser.parse_args()
+    if not (REALVIDS / "labels.csv").exists():
+        print(f"skip: {REALVIDS} not present")
+        return 0
+    rows = list(csv.DictReader((REALVIDS / "labels.csv").open()))
+    only = set(args.only.split(",")) if args.only else None
+    clips = set(args.clips.split(",")) if args.clips else None
+    print("| clip | label | analysed as | view | true reps | counted | partial | holds (s) | faults | detected | ms/frame |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        if (only and row["formcoach_exercise"] not in only) or (clips and row["file"] not in clips):
+            continue
+        exercise = args.as_exercise or row["formcoach_exercise"]
+        try:
+            spec = get_spec(exercise)
+        except FormcoachError:
+            exercise = FALLBACK.get(exercise, exercise)
+            try:
+                spec = get_spec(exercise)
+            except FormcoachError:
+                print(f"| {row['file']} | {row['exercise_label']} | (no spec for {row['formcoach_exercise']}) | | | | | | | | |")
+                continue
+        source = VideoFileSource(REALVIDS / row["file"])
+        estimator = MediaPipePose(segmentation=spec.needs_segmentation)
+        consumers = []
+        if args.out:
+            from formcoach.cli import AnnotatedVideo
+
+            consumers.append(AnnotatedVideo(spec, args.out / f"{Path(row['file']).stem}.mp4", source.info.fps))
+        start = time.perf_counter()
+        record = run_session(source, estimator, spec, consumers, source_name=row["file"], fps=source.info.fps)
+        elapsed = time.perf_counter() - start
+        for c in consumers:
+            c.close()
+        estimator.close()
+        source.close()
+        if args.out:
+            from formcoach.report import write_json
+
+            write_json(record, args.out / f"{Path(row['file']).stem}.json")
+        holds = ", ".join(f"{h.duration_s:.1f}" for h in record.holds) or "-"
+        faults = ", ".join(sorted({f.cue for f in record.faults})) or "-"
+        views = max(record.views, key=record.views.get) if record.views else "-"
+        detected = record.frames_with_pose / max(record.frames_total, 1)
+        print(
+            f"| {row['file']} | {row['form'][:28]} | {exercise} | {views} | {row['true_reps'][:22]} | {len(record.reps)} | "
+            f"{len(record.partial_reps)} | {holds} | {faults} | {detected:.0%} | {1000 * elapsed / max(record.frames_total, 1):.0f} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
