@@ -1,0 +1,564 @@
+"""Sound output behind one small protocol, `Speaker`: speech and beeps that never block the caller.
+
+Speech uses the platform's own offline engine in a subprocess — `espeak-ng`/`espeak` on Linux,
+`say` on macOS, PowerShell `System.Speech` on Windows — driven by one worker thread and a bounded
+queue. Beeps are sine tones made with numpy. No dependency beyond numpy; no cv2, no mediapipe.
+See docs/voice.md for the engine choice.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Callable, Protocol, TextIO
+
+import numpy as np
+
+from formcoach.errors import FormcoachError
+
+MODES: tuple[str, ...] = ("voice", "beep", "off")
+
+#: Speech rate, words per minute (espeak-ng's default is 175; a little slower is clearer on a
+#: laptop speaker across a room, and matches the scheduler's 2.6 words/s estimate).
+DEFAULT_WPM = 160
+#: Queued items at or above this priority are never dropped for waiting too long (the scheduler
+#: gives rep numbers, hold "done" and set end 90 and more).
+KEEP_PRIORITY = 90
+SAMPLE_RATE = 22050
+
+
+class SpeechError(FormcoachError):
+    """A speech engine or audio player failed (not installed properly, no audio device...)."""
+
+
+class Beep(str, Enum):
+    """The few sounds of beep-only mode."""
+
+    REP = "rep"  # short high: one rep counted
+    START = "start"  # short mid: a hold started
+    DONE = "done"  # longer high: hold target reached
+    SET_END = "set_end"  # two rising tones
+
+
+#: Tone segments per beep: (frequency Hz, seconds); 0 Hz is a silent gap.
+TONES: dict[Beep, tuple[tuple[float, float], ...]] = {
+    Beep.REP: ((880.0, 0.12),),
+    Beep.START: ((660.0, 0.12),),
+    Beep.DONE: ((1046.5, 0.35),),
+    Beep.SET_END: ((660.0, 0.15), (0.0, 0.06), (880.0, 0.30)),
+}
+
+
+def beep_seconds(kind: Beep) -> float:
+    """How long a beep lasts, seconds."""
+    return sum(s for _, s in TONES[kind])
+
+
+def tone_samples(kind: Beep, volume: float = 1.0, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The beep as int16 mono samples, shape (n,); 5 ms fades so it does not click."""
+    parts = []
+    fade = int(0.005 * rate)
+    for freq, seconds in TONES[kind]:
+        n = int(round(seconds * rate))
+        if freq <= 0:
+            parts.append(np.zeros(n))
+            continue
+        wave_ = np.sin(2 * np.pi * freq * np.arange(n) / rate)
+        ramp = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / max(fade, 1))
+        parts.append(wave_ * ramp)
+    samples = np.concatenate(parts) * 0.5 * min(max(volume, 0.0), 1.0)  # 0.5: -6 dBFS at full volume
+    return np.round(samples * 32767).astype(np.int16)
+
+
+def wav_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
+    """A complete mono 16-bit WAV file holding `samples` (int16, shape (n,))."""
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+# ---- the protocol and the silent speakers -----------------------------------------------------------
+
+
+class Speaker(Protocol):
+    """Where utterances go. `say` and `beep` return at once; `close` ends (and drains) output.
+
+    `speaks` is False for a beep-only speaker: the voice coach then sends beeps instead of text.
+    """
+
+    speaks: bool
+
+    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None: ...
+
+    def beep(self, kind: Beep, *, t: float | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullSpeaker:
+    """Makes no sound; remembers what it was asked (tests, `--no-voice`).
+
+    Attributes:
+        said: (t, text) in call order.
+        beeps: (t, kind) in call order.
+    """
+
+    def __init__(self, speaks: bool = True) -> None:
+        self.speaks = speaks
+        self.said: list[tuple[float | None, str]] = []
+        self.beeps: list[tuple[float | None, Beep]] = []
+
+    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+        self.said.append((t, text))
+
+    def beep(self, kind: Beep, *, t: float | None = None) -> None:
+        self.beeps.append((t, kind))
+
+    def close(self) -> None:
+        pass
+
+
+def log_line(t: float | None, text: str) -> str:
+    """One speech-log line: source time in seconds, two spaces, what was said."""
+    return f"{t:8.2f}  {text}" if t is not None else f"{'-':>8}  {text}"
+
+
+class RecordingSpeaker(NullSpeaker):
+    """A `NullSpeaker` that also writes `t  text` lines (beeps as `<beep rep>`) to a file or stream.
+
+    Each line is flushed at once, so the log survives a crash or Ctrl-C.
+    """
+
+    def __init__(self, target: Path | str | TextIO, speaks: bool = True) -> None:
+        super().__init__(speaks)
+        if isinstance(target, (str, Path)):
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            self._stream: TextIO = open(target, "w", encoding="utf-8")
+            self._owned = True
+        else:
+            self._stream, self._owned = target, False
+
+    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+        super().say(text, priority=priority, t=t)
+        self._write(log_line(t, text))
+
+    def beep(self, kind: Beep, *, t: float | None = None) -> None:
+        super().beep(kind, t=t)
+        self._write(log_line(t, f"<beep {kind.value}>"))
+
+    def _write(self, line: str) -> None:
+        if not self._stream.closed:
+            print(line, file=self._stream, flush=True)
+
+    def close(self) -> None:
+        if self._owned and not self._stream.closed:
+            self._stream.close()
+
+
+class TeeSpeaker:
+    """Sends everything to several speakers (e.g. the real voice and a speech log)."""
+
+    def __init__(self, primary: Speaker, *others: Speaker) -> None:
+        self.speakers = (primary, *others)
+        self.speaks = primary.speaks
+
+    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+        for s in self.speakers:
+            s.say(text, priority=priority, t=t)
+
+    def beep(self, kind: Beep, *, t: float | None = None) -> None:
+        for s in self.speakers:
+            s.beep(kind, t=t)
+
+    def close(self) -> None:
+        for s in self.speakers:
+            s.close()
+
+
+# ---- blocking engines and tone players (run on the worker thread only) -------------------------------
+
+
+class Engine(Protocol):
+    """A text-to-speech engine. `speak` blocks until the text has been spoken."""
+
+    name: str
+
+    def speak(self, text: str) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class TonePlayer(Protocol):
+    """Plays a beep; `play` blocks until it has been played."""
+
+    name: str
+
+    def play(self, kind: Beep) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def espeak_argv(exe: str, volume: float, wpm: int = DEFAULT_WPM) -> list[str]:
+    """espeak-ng / espeak command reading the text from stdin (no quoting problems).
+
+    `-a` is the amplitude, 0..200 with 100 the engine's normal level: volume 1.0 maps to 100.
+    """
+    return [exe, "-s", str(int(wpm)), "-a", str(int(round(100 * volume))), "--stdin"]
+
+
+def say_argv(exe: str, wpm: int = DEFAULT_WPM) -> list[str]:
+    """macOS `say` command reading the text from stdin (volume goes into the text, see `say_text`)."""
+    return [exe, "-r", str(int(wpm))]
+
+
+def say_text(text: str, volume: float) -> str:
+    """macOS `say` has no volume flag; its embedded `[[volm x]]` command sets 0..1."""
+    return f"[[volm {volume:.2f}]] {text}"
+
+
+def powershell_script(volume: float) -> str:
+    """A PowerShell loop that speaks each stdin line with System.Speech and answers '.' when done."""
+    return (
+        "[Console]::InputEncoding = [Text.Encoding]::UTF8; "
+        "Add-Type -AssemblyName System.Speech; "
+        "$s = New-Object System.Speech.Synthesis.SpeechSynthesizer; "
+        f"$s.Volume = {int(round(100 * volume))}; "
+        "while ($null -ne ($l = [Console]::In.ReadLine())) "
+        "{ if ($l.Length -gt 0) { $s.Speak($l) }; [Console]::Out.WriteLine('.'); [Console]::Out.Flush() }"
+    )
+
+
+class CommandEngine:
+    """Speaks by running one command per utterance, the text on its stdin (espeak-ng, say)."""
+
+    def __init__(self, name: str, argv: list[str], transform: Callable[[str], str] = lambda s: s) -> None:
+        self.name, self.argv, self.transform = name, argv, transform
+        self._proc: subprocess.Popen | None = None
+
+    def speak(self, text: str) -> None:
+        try:
+            proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        except OSError as exc:
+            raise SpeechError(f"{self.name}: {exc}") from exc
+        self._proc = proc
+        _, err = proc.communicate(self.transform(text))
+        self._proc = None
+        # espeak-ng exits 0 even when it cannot open an audio device; it says so on stderr.
+        if proc.returncode != 0 or (err and "error" in err.lower()):
+            raise SpeechError(f"{self.name} failed (exit {proc.returncode}): {_last_line(err)}")
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+
+
+class PowerShellEngine:
+    """Windows: one long-lived PowerShell running System.Speech (starting PowerShell takes ~1 s,
+    too slow to pay per rep number)."""
+
+    def __init__(self, exe: str, volume: float) -> None:
+        self.name = "PowerShell System.Speech"
+        self.argv = [exe, "-NoProfile", "-NonInteractive", "-Command", powershell_script(volume)]
+        self._proc: subprocess.Popen | None = None
+
+    def speak(self, text: str) -> None:
+        try:
+            if self._proc is None or self._proc.poll() is not None:
+                self._proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.write(" ".join(text.split()) + "\n")
+            self._proc.stdin.flush()
+            if not self._proc.stdout.readline():
+                raise SpeechError(f"{self.name} stopped (exit {self._proc.poll()})")
+        except OSError as exc:
+            raise SpeechError(f"{self.name}: {exc}") from exc
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+
+
+class CommandTonePlayer:
+    """Plays beeps with a command-line player (`paplay`, `aplay -q`, `afplay`) from cached WAVs."""
+
+    def __init__(self, argv: list[str], volume: float) -> None:
+        self.name, self.argv, self.volume = argv[0], argv, volume
+        self._dir: tempfile.TemporaryDirectory | None = None
+        self._proc: subprocess.Popen | None = None
+
+    def _path(self, kind: Beep) -> Path:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="formcoach-beeps-")
+        path = Path(self._dir.name) / f"{kind.value}.wav"
+        if not path.exists():
+            path.write_bytes(wav_bytes(tone_samples(kind, self.volume)))
+        return path
+
+    def play(self, kind: Beep) -> None:
+        try:
+            self._proc = subprocess.Popen([*self.argv, str(self._path(kind))], stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        except OSError as exc:
+            raise SpeechError(f"{self.name}: {exc}") from exc
+        _, err = self._proc.communicate()
+        code, self._proc = self._proc.returncode, None
+        if code != 0:
+            raise SpeechError(f"{self.name} failed (exit {code}): {_last_line(err)}")
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+
+class WinsoundTonePlayer:
+    """Windows: the standard library's `winsound`, straight from memory."""
+
+    name = "winsound"
+
+    def __init__(self, volume: float) -> None:
+        self.volume = volume
+
+    def play(self, kind: Beep) -> None:
+        import winsound  # Windows only
+
+        winsound.PlaySound(wav_bytes(tone_samples(kind, self.volume)), winsound.SND_MEMORY)
+
+    def stop(self) -> None:
+        pass
+
+
+# ---- the non-blocking speaker ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    text: str | None  # None for a beep
+    beep: Beep | None
+    priority: int
+    queued_at: float  # time.monotonic(): this layer deals with real playback, so wall time is right
+
+
+class AsyncSpeaker:
+    """Non-blocking `Speaker`: a worker thread plays a bounded queue through blocking backends.
+
+    - `say`/`beep` only append to the queue. When it is full, the oldest item of the lowest
+      priority goes (possibly the new one).
+    - Items below `keep_priority` that waited more than `max_wait_s` are skipped: late advice is
+      wrong advice. Rep numbers, hold "done" and set end (priority >= `keep_priority`) are kept.
+    - A backend that fails prints ONE warning line on stderr and is switched off for the session.
+    - `close()` lets the queue drain for up to `drain_s` (the set-end words are heard), then stops.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        tones: TonePlayer | None = None,
+        *,
+        max_queue: int = 8,
+        max_wait_s: float = 3.0,
+        keep_priority: int = KEEP_PRIORITY,
+        drain_s: float = 5.0,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.engine, self.tones = engine, tones
+        self.speaks = engine is not None
+        self.max_queue, self.max_wait_s, self.keep_priority, self.drain_s = max_queue, max_wait_s, keep_priority, drain_s
+        self.stderr = stderr
+        self.dropped: list[str] = []  # what was never played (text, or "<beep kind>"), for tests/debugging
+        self.played: list[str] = []
+        self._queue: collections.deque[_Item] = collections.deque()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._abort = False
+        self._thread = threading.Thread(target=self._run, name="formcoach-speech", daemon=True)
+        self._thread.start()
+
+    # -- caller side (video loop): never waits for audio --
+
+    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+        if self.engine is not None:
+            self._put(_Item(text, None, priority, time.monotonic()))
+
+    def beep(self, kind: Beep, *, t: float | None = None) -> None:
+        if self.tones is not None:
+            self._put(_Item(None, kind, KEEP_PRIORITY, time.monotonic()))
+
+    def pending(self) -> int:
+        """Items waiting (not counting the one being played)."""
+        with self._cond:
+            return len(self._queue)
+
+    def _put(self, item: _Item) -> None:
+        with self._cond:
+            if self._closing:
+                return
+            self._queue.append(item)
+            if len(self._queue) > self.max_queue:
+                lowest = min(i.priority for i in self._queue)
+                victim = next(i for i in self._queue if i.priority == lowest)  # the oldest of them
+                self._queue.remove(victim)
+                self.dropped.append(_label(victim))
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join(self.drain_s)
+        if self._thread.is_alive():
+            with self._cond:
+                self._abort = True
+                self.dropped += [_label(i) for i in self._queue]
+                self._queue.clear()
+            for backend in (self.engine, self.tones):
+                if backend is not None:
+                    backend.stop()
+            self._thread.join(1.0)
+        elif self.tones is not None:
+            self.tones.stop()  # removes its temp files
+
+    # -- worker side --
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing:
+                    self._cond.wait()
+                if self._abort or not self._queue:
+                    return
+                item = self._queue.popleft()
+            if item.priority < self.keep_priority and time.monotonic() - item.queued_at > self.max_wait_s:
+                self.dropped.append(_label(item))
+                continue
+            self._play(item)
+
+    def _play(self, item: _Item) -> None:
+        try:
+            if item.text is not None and self.engine is not None:
+                self.engine.speak(item.text)
+            elif item.beep is not None and self.tones is not None:
+                self.tones.play(item.beep)
+            else:
+                return
+            self.played.append(_label(item))
+        except SpeechError as exc:
+            if self._abort:
+                return
+            what = "speech" if item.text is not None else "beeps"
+            _warn(f"{what} failed ({exc}); {what} off for this session", self.stderr)
+            if item.text is not None:
+                self.engine = None
+            else:
+                self.tones = None
+
+
+def _label(item: _Item) -> str:
+    return item.text if item.text is not None else f"<beep {item.beep.value if item.beep else '?'}>"
+
+
+def _last_line(err: str | None) -> str:
+    lines = (err or "").strip().splitlines()
+    return lines[-1].strip() if lines else "no message"
+
+
+def _warn(message: str, stream: TextIO | None) -> None:
+    print(f"formcoach: warning: {message}", file=stream if stream is not None else sys.stderr, flush=True)
+
+
+# ---- choosing a backend -------------------------------------------------------------------------------
+
+
+def find_engine(volume: float, wpm: int = DEFAULT_WPM, platform: str = sys.platform,
+                which: Callable[[str], str | None] = shutil.which) -> Engine | None:
+    """The platform's offline TTS engine, or None if there is none."""
+    if platform == "darwin":
+        exe = which("say")
+        return CommandEngine("say", say_argv(exe, wpm), lambda s: say_text(s, volume)) if exe else None
+    if platform == "win32":
+        exe = which("powershell") or which("pwsh")
+        return PowerShellEngine(exe, volume) if exe else None
+    for name in ("espeak-ng", "espeak"):
+        exe = which(name)
+        if exe:
+            return CommandEngine(name, espeak_argv(exe, volume, wpm))
+    return None
+
+
+def find_tone_player(volume: float, platform: str = sys.platform,
+                     which: Callable[[str], str | None] = shutil.which) -> TonePlayer | None:
+    """A way to play a WAV beep, or None if there is none."""
+    if platform == "win32":
+        return WinsoundTonePlayer(volume)
+    candidates = (("afplay",),) if platform == "darwin" else (("paplay",), ("pw-play",), ("aplay", "-q"))
+    for argv in candidates:
+        exe = which(argv[0])
+        if exe:
+            return CommandTonePlayer([exe, *argv[1:]], volume)
+    return None
+
+
+def make_speaker(
+    mode: str = "voice",
+    volume: float = 1.0,
+    log_path: Path | str | None = None,
+    *,
+    wpm: int = DEFAULT_WPM,
+    platform: str = sys.platform,
+    which: Callable[[str], str | None] = shutil.which,
+    stderr: TextIO | None = None,
+) -> Speaker:
+    """The speaker for a CLI run.
+
+    Args:
+        mode: "voice" (speech), "beep" (beeps only) or "off" (silent).
+        volume: 0..1, a fraction of each engine's normal level.
+        log_path: if given, every utterance is also written there as `t  text` lines (speech.log),
+            in every mode ("off" included: the log says what would have been said).
+    Returns:
+        The best speaker available. When the engine for `mode` is missing it falls back to beeps,
+        then to silence, with ONE warning line on `stderr` (never an exception).
+    Raises:
+        FormcoachError: unknown mode or volume outside 0..1 (user input).
+    """
+    if mode not in MODES:
+        raise FormcoachError(f"unknown voice mode {mode!r} (choose from: {', '.join(MODES)})")
+    if not 0.0 <= volume <= 1.0:
+        raise FormcoachError(f"volume must be between 0 and 1, got {volume:g}")
+    speaker: Speaker = NullSpeaker(speaks=mode != "beep")
+    if mode != "off":
+        engine = find_engine(volume, wpm, platform, which) if mode == "voice" else None
+        tones = find_tone_player(volume, platform, which)
+        if engine is not None:
+            speaker = AsyncSpeaker(engine, tones, stderr=stderr)
+        elif tones is not None:
+            if mode == "voice":
+                hint = {"darwin": "the `say` command", "win32": "PowerShell"}.get(platform, "espeak-ng (e.g. apt install espeak-ng)")
+                _warn(f"no text-to-speech engine found ({hint}); beeps only", stderr)
+            speaker = AsyncSpeaker(None, tones, stderr=stderr)
+        else:
+            _warn(f"no {'text-to-speech engine and no ' if mode == 'voice' else ''}audio player found; sound off", stderr)
+    if log_path is not None:
+        log = RecordingSpeaker(log_path, speaks=speaker.speaks)
+        return log if isinstance(speaker, NullSpeaker) else TeeSpeaker(speaker, log)
+    return speaker
