@@ -120,6 +120,16 @@ class Progress:
 # ---- commands ---------------------------------------------------------------------------------------
 
 
+def _voice(args: argparse.Namespace) -> list:
+    """The voice coach consumer, when sound or a speech log is asked for."""
+    if args.voice == "off" and not args.speech_log:
+        return []
+    from formcoach.speech import make_speaker
+    from formcoach.voice import VoiceCoach
+
+    return [VoiceCoach(make_speaker(args.voice, args.volume, args.speech_log))]
+
+
 def _spec(args: argparse.Namespace) -> ExerciseSpec:
     return get_spec(args.exercise, args.specs)
 
@@ -147,7 +157,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     source = VideoFileSource(args.video)
     out_dir = Path(args.out) if args.out else Path("formcoach-out") / Path(args.video).stem
     estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-    consumers: list = [Progress(source.info.frame_count)]
+    consumers: list = [Progress(source.info.frame_count), *_voice(args)]
     if not args.no_video:
         consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
     recorder = LandmarkRecorder() if args.save_landmarks else None
@@ -174,6 +184,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     estimator = MediaPipePose(segmentation=spec.needs_segmentation)
     consumers: list = [EventLog()]
     try:
+        consumers += _voice(args)
         if not args.headless:
             consumers.append(Window(spec))
         if args.record:
@@ -230,6 +241,16 @@ def cmd_check_spec(args: argparse.Namespace) -> int:
 # ---- entry point -------------------------------------------------------------------------------------
 
 
+def _add_voice_args(p: argparse.ArgumentParser, default: str) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--voice", dest="voice", action="store_const", const="voice", help="speak reps, countdowns and cues")
+    g.add_argument("--beep-only", dest="voice", action="store_const", const="beep", help="beeps instead of speech")
+    g.add_argument("--no-voice", dest="voice", action="store_const", const="off", help="no sound")
+    p.set_defaults(voice=default)
+    p.add_argument("--volume", type=float, default=1.0, help="0..1, fraction of the speech engine's normal level")
+    p.add_argument("--speech-log", metavar="PATH", help="write what is said as 't  text' lines (works with --no-voice)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="formcoach", description="Computer-vision form coach for home back training.")
     parser.add_argument("--version", action="version", version=f"formcoach {__version__}")
@@ -243,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     p.add_argument("--save-landmarks", action="store_true", help="also save raw landmarks (landmarks.npz) for replay")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stdout")
+    _add_voice_args(p, "off")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("live", help="coach live from a webcam (or a video file played like one)")
@@ -252,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", help="no window (events are printed; report written at the end)")
     p.add_argument("--record", action="store_true", help="also write the annotated video")
     p.add_argument("--out", "-o", help="output folder for the session report")
+    _add_voice_args(p, "voice")
     p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("exercises", help="list the exercise catalog")

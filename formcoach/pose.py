@@ -6,14 +6,40 @@ plays back landmarks recorded by an earlier run, so re-analysis and tests need n
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 import numpy as np
 
 from formcoach.core import PoseFrame
 from formcoach.errors import PoseError
 from formcoach.skeleton import NUM_LANDMARKS
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence C++ log lines (TFLite/absl start-up chatter) written straight to file descriptor 2.
+
+    Python exceptions are unaffected: they are raised after the descriptor is restored.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (e.g. captured): nothing to do
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseEstimator(Protocol):
@@ -45,23 +71,30 @@ class MediaPipePose:
                 f"cannot import mediapipe ({exc}); install it with: pip install mediapipe==0.10.21 (Python 3.10-3.12)"
             ) from None
         self.segmentation = segmentation
+        self._warmed_up = False
         try:
-            self._pose = mp.solutions.pose.Pose(
-                static_image_mode=False,
-                model_complexity=model_complexity,
-                smooth_landmarks=True,
-                enable_segmentation=segmentation,
-                smooth_segmentation=segmentation,
-                min_detection_confidence=min_detection_confidence,
-                min_tracking_confidence=min_tracking_confidence,
-            )
+            with _quiet_native_stderr():
+                self._pose = mp.solutions.pose.Pose(
+                    static_image_mode=False,
+                    model_complexity=model_complexity,
+                    smooth_landmarks=True,
+                    enable_segmentation=segmentation,
+                    smooth_segmentation=segmentation,
+                    min_detection_confidence=min_detection_confidence,
+                    min_tracking_confidence=min_tracking_confidence,
+                )
         except Exception as exc:  # mediapipe raises bare RuntimeErrors when its graph fails
             raise PoseError(f"cannot start MediaPipe Pose: {exc}") from None
 
     def estimate(self, image_bgr: np.ndarray, t: float) -> PoseFrame | None:
         height, width = image_bgr.shape[:2]
         rgb = np.ascontiguousarray(image_bgr[..., ::-1])
-        result = self._pose.process(rgb)
+        if self._warmed_up:
+            result = self._pose.process(rgb)
+        else:  # the first inference prints the XNNPACK/feedback-tensor notices
+            with _quiet_native_stderr():
+                result = self._pose.process(rgb)
+            self._warmed_up = True
         if result.pose_landmarks is None:
             return None
         raw = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64)
