@@ -12,9 +12,13 @@ from tools.synth import sidecar
 from tools.synth.body import keypoints
 from tools.synth.clips import (ANGLES, FAULTS, FPS, HOLD_RULES, HOLD_TARGET_S, SPINE_FLEX_FAULT_DEG,
                                Plan)
-from tools.synth.render import TriMesh, draw_backdrop, draw_meshes, draw_shadow, finish
+from tools.synth.render import SS, TriMesh, draw_backdrop, draw_meshes, draw_shadow, finish
 from tools.synth.scene import OUTFITS, room_polygons
 from tools.synth.truth import measure
+
+
+BACKGROUND_BLUR = 2.0  # px (output scale), static room only
+FRAME_BLUR = 0.6  # px, whole frame: a camera is never pixel-sharp
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +35,9 @@ def backdrop(plan: Plan) -> np.ndarray:
     img = draw_backdrop(plan.camera, room_polygons(plan.room, plan.mat))
     if plan.furniture:
         draw_meshes(img, plan.camera, TriMesh.concat(plan.furniture))
-    return img
+    # Shallow depth of field: a soft room keeps the person the sharpest thing in view and
+    # keeps the mp4v files small (OpenCV's writer offers no bitrate control).
+    return cv2.GaussianBlur(img, (0, 0), BACKGROUND_BLUR * SS)
 
 
 def render_frame(plan: Plan, bg: np.ndarray, t: float) -> tuple[np.ndarray, FrameTruth | None]:
@@ -53,7 +59,7 @@ def render_frame(plan: Plan, bg: np.ndarray, t: float) -> tuple[np.ndarray, Fram
         truth = FrameTruth(kp, px, dict(staged.extras))
     if meshes:
         draw_meshes(img, cam, TriMesh.concat(meshes))
-    return finish(img), truth
+    return cv2.GaussianBlur(finish(img), (0, 0), FRAME_BLUR), truth
 
 
 def _hold_mask(rule: str, cols: dict[str, np.ndarray]) -> np.ndarray:
