@@ -1,0 +1,273 @@
+"""The HTML report in a real headless Chromium (Debian package): it loads offline, the plots are in the
+rendered DOM with a real size, hovering works, and the console stays clean.
+
+Chromium is driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: fd 3 in, fd 4
+out, NUL-separated JSON), so console errors, uncaught exceptions, CSP violations and every
+network request are collected as events. The detector is itself tested on pages with deliberate
+errors. Skips when /usr/bin/chromium is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from formcoach.report_html import render_html, write_timeline_csv
+from test_report_html import realistic_reports
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--hide-scrollbars", "--mute-audio", "--remote-debugging-pipe",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+class Browser:
+    """A headless Chromium driven over a DevTools pipe; collects console errors and requests per page."""
+
+    def __init__(self, timeout_s: float = 15.0) -> None:
+        self.timeout_s = timeout_s
+        self.profile = tempfile.mkdtemp(prefix="fc-chromium-")
+        to_child_r, self._to_child = os.pipe()
+        self._from_child, from_child_w = os.pipe()
+
+        def wire_fds() -> None:  # in the child: our pipe ends become fds 3 (commands) and 4 (replies)
+            a, b = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
+            os.dup2(a, 3)  # dup2 makes 3 and 4 inheritable; every other fd is close-on-exec (PEP 446)
+            os.dup2(b, 4)
+
+        self.proc = subprocess.Popen(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={self.profile}", "--window-size=1200,900", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=wire_fds, close_fds=False,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._buf, self._id, self._events = b"", 0, []
+        try:
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                self.call(f"{domain}.enable", session=True)
+        except BaseException:
+            self.close()  # never leave a browser behind
+            raise
+
+    # -- protocol --
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self._from_child, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed the DevTools pipe")
+            self._buf += chunk
+        raw, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(raw)
+
+    def call(self, method: str, session: bool = False, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        msg: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self._to_child, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            reply = self._read(deadline)
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self._events.append(reply)
+
+    def wait_for(self, method: str, timeout_s: float | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        for ev in self._events:
+            if ev.get("method") == method:
+                return ev
+        while True:
+            ev = self._read(deadline)
+            self._events.append(ev)
+            if ev.get("method") == method:
+                return ev
+
+    # -- pages --
+
+    def open(self, url: str, settle_s: float = 0.3) -> None:
+        """Navigate, wait for the load event and let late errors (timers, CSP reports) arrive."""
+        self._events = []
+        self.call("Page.navigate", session=True, url=url)
+        self.wait_for("Page.loadEventFired")
+        self.evaluate(f"new Promise(r => setTimeout(r, {int(settle_s * 1000)}))", await_promise=True)
+
+    def evaluate(self, expression: str, await_promise: bool = False) -> Any:
+        result = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True,
+                           awaitPromise=await_promise)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"evaluate failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def console_errors(self) -> list[str]:
+        """Uncaught exceptions, console.error/assert, and browser-logged errors (CSP, failed loads)."""
+        errors = []
+        for ev in self._events:
+            method, p = ev.get("method"), ev.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                d = p["exceptionDetails"]
+                errors.append("exception: " + d.get("exception", {}).get("description", d.get("text", "")))
+            elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                errors.append("console.error: " + " ".join(str(a.get("value", a.get("description", ""))) for a in p["args"]))
+            elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
+                errors.append(f"log ({p['entry']['source']}): {p['entry']['text']}")
+        return errors
+
+    def requests(self) -> list[str]:
+        return [ev["params"]["request"]["url"] for ev in self._events if ev.get("method") == "Network.requestWillBeSent"]
+
+    def mouse_move(self, x: float, y: float) -> None:
+        self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x, y=y)
+
+    def screenshot(self, path: Path, width: int = 1200) -> None:
+        height = self.evaluate("Math.ceil(document.documentElement.scrollHeight)")
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        try:
+            if self.proc.poll() is None:
+                self.call("Browser.close")
+        except (RuntimeError, TimeoutError, OSError):
+            pass  # it may close the pipe before answering; we kill it below regardless
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_child)
+        os.close(self._from_child)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    return realistic_reports(tmp_path_factory.mktemp("sessions"))
+
+
+def _page(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path.as_uri()
+
+
+# ---- the detector catches what it must ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("<script>null.boom();</script>", "exception"),
+    ("<script>console.error('deliberate console error');</script>", "deliberate console error"),
+    ("<script>setTimeout(function(){ throw new Error('late error'); }, 50);</script>", "late error"),
+    ("<img src='https://example.invalid/x.png'>", "log"),  # blocked by the report's CSP
+])
+def test_detector_catches_deliberate_errors(browser, tmp_path, body, expected):
+    csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'\">"
+    browser.open(_page(tmp_path, "bad.html", f"<!DOCTYPE html><html><head>{csp}</head><body><p>x</p>{body}</body></html>"))
+    errors = browser.console_errors()
+    assert any(expected in e for e in errors), errors
+
+
+def test_detector_catches_an_error_injected_into_a_real_report(browser, reports):
+    report, out_dir = reports["wall_squat"]
+    page = render_html(report, out_dir / "thumbs").replace("</body>", "<script>formcoachUndefined();</script></body>")
+    path = out_dir / "broken.html"
+    path.write_text(page, encoding="utf-8")
+    browser.open(path.as_uri())
+    assert any("formcoachUndefined is not defined" in e for e in browser.console_errors())
+
+
+def test_detector_is_quiet_on_a_clean_page(browser, tmp_path):
+    browser.open(_page(tmp_path, "ok.html", "<!DOCTYPE html><html><body><script>console.log('fine')</script></body></html>"))
+    assert browser.console_errors() == []
+
+
+# ---- the real reports ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["wall_squat", "superman", "hip_hinge", "empty"])
+def test_report_loads_offline_with_plots_and_no_console_errors(browser, reports, kind):
+    report, out_dir = reports[kind]
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(report, out_dir / "thumbs"), encoding="utf-8")
+    browser.open(html_path.as_uri())
+
+    assert browser.console_errors() == []
+    external = [u for u in browser.requests() if not u.startswith(("file:", "data:", "about:"))]
+    assert external == []
+    assert browser.evaluate("document.querySelector('h1').textContent") == report["exercise_name"]
+    plots = browser.evaluate(
+        "Array.from(document.querySelectorAll('svg.plot')).map(s => {const r = s.getBoundingClientRect();"
+        " return [s.dataset.metric, Math.round(r.width), Math.round(r.height), s.querySelectorAll('path.series').length]})"
+    )
+    assert [p[0] for p in plots] == [report["timeline"]["primary"], *(m for m in report["timeline"]["metrics"]
+                                                                       if m != report["timeline"]["primary"])]
+    for _, width, height, _ in plots:
+        assert width > 600 and height > 100  # laid out and visible, not collapsed
+    metrics = report["timeline"]["metrics"]
+    for metric, _, _, n in plots:  # a line wherever something was measured (hip hinge: no mask, no back line)
+        assert n == (1 if any(v is not None for v in metrics[metric]) else 0)
+    if report["frames"]["with_pose"]:  # the primary line has real geometry
+        assert browser.evaluate("document.querySelector('svg.plot path.series').getTotalLength()") > 100
+    imgs = browser.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+    assert len(imgs) == len(report["faults"]) and all(ok and w == 320 for ok, w in imgs)
+
+
+def test_hover_shows_the_value_under_the_cursor(browser, reports):
+    report, out_dir = reports["wall_squat"]
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(report, out_dir / "thumbs"), encoding="utf-8")
+    browser.open(html_path.as_uri())
+    box = browser.evaluate("(() => {const r = document.querySelector('svg.plot').getBoundingClientRect();"
+                           " window.scrollTo(0, 0); return [r.left, r.top, r.width, r.height]})()")
+    browser.mouse_move(box[0] + box[2] * 0.5, box[1] + box[3] * 0.5)
+    text = browser.evaluate("document.querySelector('svg.plot .cursor text').textContent")
+    visible = browser.evaluate("document.querySelector('svg.plot .cursor').getAttribute('visibility')")
+    assert visible == "visible" and text.endswith("°") and " s: " in text
+    assert browser.console_errors() == []
+
+
+def test_screenshot_for_the_docs(browser, reports, tmp_path):
+    """Writes a full-page screenshot; FORMCOACH_SCREENSHOT=path keeps it (docs/images/report_example.png is
+    this image cropped to the content and quantised to 256 colours)."""
+    report, out_dir = reports["wall_squat"]
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(report, out_dir / "thumbs"), encoding="utf-8")
+    write_timeline_csv(report["timeline"], out_dir / "metrics.csv")
+    browser.open(html_path.as_uri())
+    target = Path(os.environ.get("FORMCOACH_SCREENSHOT") or tmp_path / "report.png")
+    browser.screenshot(target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    browser.call("Emulation.clearDeviceMetricsOverride", session=True)
