@@ -179,6 +179,9 @@ class Evaluator:
                 reasons[name] = NO_PERSON
                 continue
             m = self.spec.metrics[name]
+            if name in self.bank.reasons:
+                reasons[name] = self.bank.reasons[name]
+                continue
             if m.kind == "back_curvature":
                 if frame.mask is None:
                     reasons[name] = "needs the segmentation mask"

@@ -113,6 +113,15 @@ def back_normal(hip: object, shoulder: object, facing: float) -> FloatArray:
     return n / norm if norm > 0 else np.full(2, np.nan)
 
 
+def point_segment_distance(points: FloatArray, a: object, b: object) -> FloatArray:
+    """Distance from each point (N, 2) to the segment a–b (NaN if a or b is NaN)."""
+    a, b = _as_float(a), _as_float(b)
+    ab = b - a
+    denom = float(ab @ ab)
+    t = np.zeros(len(points)) if denom == 0 else np.clip((points - a) @ ab / denom, 0.0, 1.0)
+    return np.linalg.norm(points - (a + t[:, None] * ab), axis=1)
+
+
 def outline_sagitta(
     mask: FloatArray,
     hip: object,
@@ -121,6 +130,8 @@ def outline_sagitta(
     samples: int = 24,
     trim: float = 0.15,
     threshold: float = 0.5,
+    exclude: list[tuple[object, object]] = (),
+    exclude_radius: float = 0.15,
 ) -> float:
     """Mean bulge of the body's back outline beyond its chord, divided by hip–shoulder length.
 
@@ -134,6 +145,9 @@ def outline_sagitta(
         mask: (H, W) person probability 0..1.
         hip, shoulder: (2,) pixel points on the trunk's near side.
         facing: +1 / -1 from `facing_sign`.
+        exclude: segments (e.g. elbow–wrist) whose outline is not the back: outline points within
+            `exclude_radius` × hip–shoulder length of them are dropped (an elbow raised over the
+            back when the hands are on the hips would otherwise read as a hump).
     Returns:
         Dimensionless sagitta (≈0 for a flat back), NaN when the outline cannot be traced.
     """
@@ -157,15 +171,36 @@ def outline_sagitta(
     depth = np.argmax(outside, axis=1).astype(np.float64)  # first step outside the body
     depth[~has_edge] = np.nan
     outline = stations + depth[:, None] * normal  # (S, 2)
+    for a, b in exclude:
+        depth[point_segment_distance(outline, a, b) < exclude_radius * length] = np.nan
     valid = np.isfinite(depth)
-    first, last = outline[valid][0], outline[valid][-1]
-    chord = last - first
-    chord_len = float(np.linalg.norm(chord))
-    if chord_len < 1:
+    if valid.sum() < samples // 3:
         return float("nan")
-    # Signed distance of each outline point from the chord, positive towards the back normal.
-    chord_normal = np.array([chord[1], -chord[0]]) / chord_len
-    if float(chord_normal @ normal) < 0:
-        chord_normal = -chord_normal
-    bulge = (outline[valid] - first) @ chord_normal
-    return float(np.mean(bulge) / length)
+    return robust_sagitta(fractions[valid], depth[valid] / length)
+
+
+def robust_sagitta(s: FloatArray, d: FloatArray, iterations: int = 4, floor: float = 0.01) -> float:
+    """Sagitta of a smooth outline d(s), robust to local bumps (a raised elbow, a hand).
+
+    Fits d = a + b·s + c·s² by least squares, dropping points whose residual exceeds
+    max(2.5 × MAD, `floor`) and refitting. The mean height of the fitted parabola above its chord
+    over [s0, s1] is −c·(s1 − s0)²/6; positive = convex (bulging outwards).
+
+    Args:
+        s: (N,) positions along the hip→shoulder line, as fractions of its length.
+        d: (N,) outline distance outwards from that line, in the same length units.
+    """
+    inliers = np.ones(len(s), dtype=bool)
+    coeffs = np.zeros(3)
+    for _ in range(iterations):
+        if inliers.sum() < 5:
+            return float("nan")
+        coeffs = np.polyfit(s[inliers], d[inliers], 2)
+        residual = d - np.polyval(coeffs, s)
+        mad = float(np.median(np.abs(residual[inliers] - np.median(residual[inliers]))))
+        new = np.abs(residual) <= max(2.5 * 1.4826 * mad, floor)
+        if np.array_equal(new, inliers):
+            break
+        inliers = new
+    span = float(s[inliers].max() - s[inliers].min())
+    return float(-coeffs[0] * span**2 / 6.0)

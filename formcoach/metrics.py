@@ -19,6 +19,13 @@ from formcoach.specs import OTHER_PREFIX, ExerciseSpec, MetricSpec, SidePick
 
 NAN = float("nan")
 
+#: An elbow this far outside the hip–shoulder line, on the back's side and between hip and shoulder
+#: (in hip–shoulder lengths), forms the silhouette above the back: with hands on the hips the
+#: elbows point at the ceiling at the bottom of a hinge and hide the back outline (measured on
+#: renders: elbow ≈0.4, back surface ≈0.2). The back is then not judged, never guessed.
+ARM_OVER_BACK = 0.3
+ARMS_HIDE_BACK = "your arms hide your back outline: let them hang or cross them on your chest"
+
 
 def opposite(side: str) -> str:
     return "right" if side == "left" else "left"
@@ -161,6 +168,7 @@ class MetricBank:
         self._ranges = {n: _WindowRange(m.window_s) for n, m in self.spec.metrics.items() if m.kind == "range"}
         self._baselines = {n: _Baseline(m.baseline_frames) for n, m in self.spec.metrics.items() if m.kind == "back_curvature"}
         self._segment_active = {"rep": False, "hold": False}
+        self.reasons: dict[str, str] = {}  # metric -> why it is NaN, where the metric knows better than "not visible"
 
     def baseline_ready(self, name: str) -> bool:
         return self._baselines[name].value == self._baselines[name].value
@@ -229,7 +237,12 @@ class MetricBank:
             return NAN
         hip = resolve_point(frame, m.points[0], side).point
         shoulder = resolve_point(frame, m.points[1], side).point
-        sagitta = geometry.outline_sagitta(frame.mask, hip, shoulder, facing(frame, side))
+        face = facing(frame, side)
+        if _arm_over_back(frame, hip, shoulder, face):
+            self.reasons[m.name] = ARMS_HIDE_BACK
+            return NAN
+        self.reasons.pop(m.name, None)
+        sagitta = geometry.outline_sagitta(frame.mask, hip, shoulder, face)
         baseline = self._baselines[m.name]
         reference = done.get(m.baseline_metric or "", NAN)
         if m.baseline_max is not None and reference == reference and reference <= m.baseline_max:
@@ -243,6 +256,23 @@ class MetricBank:
                     if m.kind == "range" and m.over == key:
                         self._ranges[name].restart()
             self._segment_active[key] = active
+
+
+def _arm_over_back(frame: PoseFrame, hip: np.ndarray, shoulder: np.ndarray, face: float) -> bool:
+    """Whether a visible elbow sticks out over the back between hip and shoulder (see ARM_OVER_BACK)."""
+    axis = shoulder - hip
+    length = float(np.linalg.norm(axis))
+    normal = geometry.back_normal(hip, shoulder, face)
+    if not (length > 1 and np.all(np.isfinite(normal))):
+        return False
+    for elbow in (frame.xy[Landmark.LEFT_ELBOW], frame.xy[Landmark.RIGHT_ELBOW]):
+        if not np.all(np.isfinite(elbow)):
+            continue
+        along = float((elbow - hip) @ axis) / length**2
+        out = float((elbow - hip) @ normal) / length
+        if 0.0 < along < 1.0 and out > ARM_OVER_BACK:
+            return True
+    return False
 
 
 def _dependency_order(metrics: Mapping[str, MetricSpec]) -> list[str]:

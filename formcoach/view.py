@@ -14,11 +14,17 @@ from formcoach import geometry
 from formcoach.core import PoseFrame
 from formcoach.skeleton import Landmark, sided
 
-#: Width of shoulders and hips seen in the image, relative to torso length: a side view sees
-#: them end-on (≈0–0.3), a front view square-on (≈0.6–1.0 for adults).
-SIDE_BELOW = 0.35
-FRONT_ABOVE = 0.6
-_HYSTERESIS = 0.05
+#: Yaw of the shoulder and hip lines in MediaPipe's world coordinates (camera-aligned axes):
+#: 0° = the lines point into the camera (side view), 90° = across it (front/back view).
+#: Measured on renders: side ≈0–5°, 45° camera ≈45–53°. The image-plane width ratio is a poor
+#: substitute (MediaPipe compresses the far side: a 45° view read 0.33, like a side view).
+SIDE_BELOW = 25.0
+FRONT_ABOVE = 65.0
+_HYSTERESIS = 5.0
+
+#: Fallback without world coordinates: shoulder/hip width over torso length in the image.
+_RATIO_SIDE_BELOW = 0.35
+_RATIO_FRONT_ABOVE = 0.6
 
 _SIDE_PARTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
@@ -35,46 +41,65 @@ def width_ratio(frame: PoseFrame) -> float:
     return float(np.mean(finite)) / torso if finite else float("nan")
 
 
-def classify_view(ratio: float, side_below: float = SIDE_BELOW, front_above: float = FRONT_ABOVE) -> str | None:
-    """side / front / oblique from a width ratio (None when unknown)."""
+def view_yaw(frame: PoseFrame) -> float:
+    """Degrees between the shoulder/hip lines and the camera's depth axis (0 side-on, 90 square-on).
+
+    From world landmarks; falls back to a yaw estimated from the image width ratio when world
+    coordinates are missing. NaN when neither is available.
+    """
+    w = frame.world
+    dx = abs(w[Landmark.LEFT_SHOULDER, 0] - w[Landmark.RIGHT_SHOULDER, 0]) + abs(w[Landmark.LEFT_HIP, 0] - w[Landmark.RIGHT_HIP, 0])
+    dz = abs(w[Landmark.LEFT_SHOULDER, 2] - w[Landmark.RIGHT_SHOULDER, 2]) + abs(w[Landmark.LEFT_HIP, 2] - w[Landmark.RIGHT_HIP, 2])
+    if math.isfinite(dx) and math.isfinite(dz) and dx + dz > 0:
+        return math.degrees(math.atan2(dx, dz))
+    ratio = width_ratio(frame)
     if not math.isfinite(ratio):
+        return float("nan")
+    # Map the ratio's side/front thresholds onto the yaw thresholds, linearly between them.
+    frac = (ratio - _RATIO_SIDE_BELOW) / (_RATIO_FRONT_ABOVE - _RATIO_SIDE_BELOW)
+    return float(np.clip(SIDE_BELOW + frac * (FRONT_ABOVE - SIDE_BELOW), 0.0, 90.0))
+
+
+def classify_view(yaw: float, side_below: float = SIDE_BELOW, front_above: float = FRONT_ABOVE) -> str | None:
+    """side / front / oblique from a view yaw in degrees (None when unknown)."""
+    if not math.isfinite(yaw):
         return None
-    if ratio < side_below:
+    if yaw < side_below:
         return "side"
-    if ratio > front_above:
+    if yaw > front_above:
         return "front"
     return "oblique"
 
 
 class ViewTracker:
-    """Smoothed view classification: exponential average of the width ratio, thresholds with hysteresis."""
+    """Smoothed view classification: exponential average of the view yaw, thresholds with hysteresis."""
 
     def __init__(self, time_constant_s: float = 0.7) -> None:
         self.time_constant_s = time_constant_s
         self.reset()
 
     def reset(self) -> None:
-        self.ratio: float = float("nan")
+        self.yaw: float = float("nan")
         self.view: str | None = None
         self._last_t: float | None = None
 
     def update(self, frame: PoseFrame | None) -> str | None:
         if frame is None:
             return self.view
-        r = width_ratio(frame)
-        if not math.isfinite(r):
+        yaw = view_yaw(frame)
+        if not math.isfinite(yaw):
             return self.view
-        if self._last_t is None or not math.isfinite(self.ratio):
-            self.ratio = r
+        if self._last_t is None or not math.isfinite(self.yaw):
+            self.yaw = yaw
         else:
             dt = max(frame.t - self._last_t, 0.0)
             alpha = 1.0 - math.exp(-dt / self.time_constant_s)
-            self.ratio += alpha * (r - self.ratio)
+            self.yaw += alpha * (yaw - self.yaw)
         self._last_t = frame.t
-        self.view = self._classify_with_hysteresis(self.ratio)
+        self.view = self._classify_with_hysteresis(self.yaw)
         return self.view
 
-    def _classify_with_hysteresis(self, ratio: float) -> str | None:
+    def _classify_with_hysteresis(self, yaw: float) -> str | None:
         """Widen the current class's band by the hysteresis margin before leaving it."""
         low, high = SIDE_BELOW, FRONT_ABOVE
         if self.view == "side":
@@ -83,7 +108,7 @@ class ViewTracker:
             high -= _HYSTERESIS
         elif self.view == "oblique":
             low, high = low - _HYSTERESIS, high + _HYSTERESIS
-        return classify_view(ratio, low, high)
+        return classify_view(yaw, low, high)
 
 
 def side_score(frame: PoseFrame) -> float:

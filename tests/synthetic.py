@@ -50,7 +50,7 @@ def frame_from_joints(t: float, joints: Mapping[str, np.ndarray], far_offset: tu
     world[finite, :2] = (xy[finite] - xy[finite].mean(axis=0)) / 300.0
     world[finite, 2] = 0.0
     for lm in Landmark:
-        if finite[lm] and lm.name.startswith("RIGHT_"):
+        if view != "front" and finite[lm] and lm.name.startswith("RIGHT_"):
             world[lm, 2] = 0.15  # far side: deeper
     return PoseFrame(t=t, image_size=SIZE, xy=xy, world=world, visibility=vis)
 
