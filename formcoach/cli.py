@@ -120,6 +120,13 @@ class Progress:
 # ---- commands ---------------------------------------------------------------------------------------
 
 
+def _thumbnails(spec: ExerciseSpec, out_dir: Path) -> list:
+    from formcoach.overlay import Overlay
+    from formcoach.thumbnails import FaultThumbnails
+
+    return [FaultThumbnails(out_dir, Overlay(spec).draw)]
+
+
 def _voice(args: argparse.Namespace) -> list:
     """The voice coach consumer, when sound or a speech log is asked for."""
     if args.voice == "off" and not args.speech_log:
@@ -135,13 +142,14 @@ def _spec(args: argparse.Namespace) -> ExerciseSpec:
 
 
 def _finish(record, out_dir: Path, quiet: bool) -> int:
-    from formcoach.report import summary_text, write_csv, write_json
+    from formcoach.report import summary_text, write_json
+    from formcoach.report_html import regenerate
 
     report = write_json(record, out_dir / "report.json")
-    write_csv(record, out_dir / "metrics.csv")
+    html = regenerate(report)  # report.html + metrics.csv, from report.json alone
     if not quiet:
         print(summary_text(record))
-        print(f"  report: {report}")
+        print(f"  report: {html}  (data: {report.name}, metrics.csv)")
     if record.frames_total and record.frames_with_pose == 0:
         print(f"formcoach: error: no person in view in {record.source} (report written to {report})", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -157,7 +165,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     source = VideoFileSource(args.video)
     out_dir = Path(args.out) if args.out else Path("formcoach-out") / Path(args.video).stem
     estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-    consumers: list = [Progress(source.info.frame_count), *_voice(args)]
+    consumers: list = [Progress(source.info.frame_count), *_voice(args), *_thumbnails(spec, out_dir)]
     if not args.no_video:
         consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
     recorder = LandmarkRecorder() if args.save_landmarks else None
@@ -182,7 +190,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     source = PacedFileSource(args.source) if args.source else CameraSource(args.camera)
     out_dir = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S")
     estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-    consumers: list = [EventLog()]
+    consumers: list = [EventLog(), *_thumbnails(spec, out_dir)]
     try:
         consumers += _voice(args)
         if not args.headless:
@@ -229,6 +237,13 @@ def describe_spec(spec: ExerciseSpec) -> str:
         lines.append("  tips (not checked by the camera):")
         lines += [f"    - {t}" for t in spec.tips]
     return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from formcoach.report_html import regenerate
+
+    print(f"report: {regenerate(Path(args.report_json))}")
+    return EXIT_OK
 
 
 def cmd_check_spec(args: argparse.Namespace) -> int:
@@ -280,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("exercises", help="list the exercise catalog")
     p.add_argument("--detail", metavar="ID", help="show what one exercise checks, its camera set-up and defaults")
     p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser("report", help="rebuild report.html and metrics.csv from a session's report.json")
+    p.add_argument("report_json", metavar="REPORT_JSON")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check-spec", help="validate exercise spec files")
     p.add_argument("files", nargs="+")

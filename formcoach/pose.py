@@ -91,10 +91,10 @@ class MediaPipePose:
         rgb = np.ascontiguousarray(image_bgr[..., ::-1])
         if self._warmed_up:
             result = self._pose.process(rgb)
-        else:  # the first inference prints the XNNPACK/feedback-tensor notices
+        else:  # the first inferences (detector, then landmark model) print TFLite start-up notices
             with _quiet_native_stderr():
                 result = self._pose.process(rgb)
-            self._warmed_up = True
+            self._warmed_up = result.pose_landmarks is not None
         if result.pose_landmarks is None:
             return None
         raw = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64)

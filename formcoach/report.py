@@ -103,16 +103,21 @@ def write_json(record: SessionRecord, path: str | Path) -> Path:
 
 
 def write_csv(record: SessionRecord, path: str | Path) -> Path:
-    """Per-frame metrics: t, rep_count, then one column per spec metric (empty = not measurable)."""
-    path = Path(path)
-    names = list(record.series)
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    """Per-frame metrics CSV (see `write_timeline_csv`)."""
+    return write_timeline_csv(timeline_dict(record), path)
+
+
+def write_timeline_csv(timeline: dict[str, Any], path: str | Path) -> Path:
+    """metrics.csv from a report timeline: t_s, rep_count, one column per metric (empty = not measurable)."""
+    names = list(timeline.get("metrics", {}))
+    columns = [timeline["metrics"][n] for n in names]
+    with Path(path).open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["t_s", "rep_count", *names])
-        for i, t in enumerate(record.t):
-            values = [record.series[n][i] for n in names]
-            writer.writerow([f"{t:.3f}", record.rep_counts[i], *("" if not math.isfinite(v) else f"{v:.3f}" for v in values)])
-    return path
+        for i, t in enumerate(timeline.get("t", [])):
+            values = (c[i] for c in columns)
+            writer.writerow([f"{t:.3f}", timeline["rep_count"][i], *("" if v is None else f"{v:.3f}" for v in values)])
+    return Path(path)
 
 
 def summary_text(record: SessionRecord) -> str:

@@ -7,7 +7,6 @@ Imports no cv2, mediapipe or matplotlib; works offline (no external references).
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import json
 import math
@@ -16,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from formcoach import __version__
 from formcoach.errors import FormcoachError
+from formcoach.report import write_timeline_csv
 
 HTML_NAME, CSV_NAME, THUMBS_DIR = "report.html", "metrics.csv", "thumbs"
 
@@ -87,22 +87,6 @@ def regenerate(report_json_path: Path) -> Path:
     if report.get("timeline"):
         write_timeline_csv(report["timeline"], path.with_name(CSV_NAME))
     return out
-
-
-def write_timeline_csv(timeline: dict[str, Any], path: Path) -> Path:
-    """metrics.csv from report["timeline"]: t_s, rep_count, one column per metric (empty = null).
-
-    Same columns and number format as `report.write_csv` (the timeline is already rounded to 3 decimals).
-    """
-    names = list(timeline.get("metrics", {}))
-    columns = [timeline["metrics"][n] for n in names]
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["t_s", "rep_count", *names])
-        for i, t in enumerate(timeline.get("t", [])):
-            values = (c[i] for c in columns)
-            writer.writerow([f"{t:.3f}", timeline["rep_count"][i], *("" if v is None else f"{v:.3f}" for v in values)])
-    return Path(path)
 
 
 # ---- small formatting helpers ------------------------------------------------------------------------
