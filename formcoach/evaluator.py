@@ -86,7 +86,7 @@ class Evaluator:
                     self._rep_series.setdefault(name, []).append(value)
                 self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
             was_in_rep = self.reps.in_rep
-            for ev in self.reps.update(t, metrics[self.spec.reps.rule.metric]):
+            for ev in self.reps.update(t, self._rep_value(metrics)):
                 events += self._on_rep_event(ev, t, view)
             if self.reps.in_rep and not was_in_rep:
                 self._attempt += 1
@@ -135,6 +135,19 @@ class Evaluator:
         return tuple(events)
 
     # -- internals --
+
+    def _rep_value(self, metrics: Mapping[str, float]) -> float:
+        """The rep metric, kept just outside the start zone while a `start_requires` condition fails.
+
+        (A pull-up's start zone is a full hang: chin low *and* arms straight. Bent-arm returns
+        then never re-enter it, so the next pull is an incomplete return, not a new rep.)
+        """
+        reps = self.spec.reps
+        value = metrics[reps.rule.metric]
+        if reps.start_requires and value == value and reps.rule.progress(value) <= 0.0:
+            if not all(c.holds(metrics.get(c.metric, math.nan)) for c in reps.start_requires):
+                return reps.rule.start + 0.01 * (reps.rule.target - reps.rule.start)
+        return value
 
     def _on_rep_event(self, ev: Event, t: float, view: str | None) -> list[Event]:
         out: list[Event] = []

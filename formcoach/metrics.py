@@ -39,14 +39,18 @@ class Resolved:
     landmarks: tuple[Landmark, ...]
 
 
-def resolve_point(frame: PoseFrame, name: str, side: str) -> Resolved:
-    """Pixel point for a spec landmark name (`knee`, `other_knee`, `left_hip`, `nose`, `mid_hip`)."""
+def resolve_point(frame: PoseFrame, name: str, side: str, world: bool = False) -> Resolved:
+    """Point for a spec landmark name (`knee`, `other_knee`, `left_hip`, `nose`, `mid_hip`).
+
+    Pixels (2,), or MediaPipe world metres (3,) with `world=True`.
+    """
+    coords = frame.world if world else frame.xy
     if name.startswith(MIDPOINT_PREFIX):
         part = name[len(MIDPOINT_PREFIX):]
         pair = (sided(part, "left"), sided(part, "right"))
-        pts = frame.xy[list(pair)]
+        pts = coords[list(pair)]
         finite = np.all(np.isfinite(pts), axis=1)
-        point = pts[finite].mean(axis=0) if finite.any() else np.full(2, np.nan)
+        point = pts[finite].mean(axis=0) if finite.any() else np.full(coords.shape[1], np.nan)
         return Resolved(point, pair)
     if name.startswith(OTHER_PREFIX):
         lm = sided(name[len(OTHER_PREFIX):], opposite(side))
@@ -54,7 +58,7 @@ def resolve_point(frame: PoseFrame, name: str, side: str) -> Resolved:
         lm = sided(name, side)
     else:
         lm = Landmark[name.upper()]
-    return Resolved(frame.xy[lm], (lm,))
+    return Resolved(coords[lm], (lm,))
 
 
 def torso_length(frame: PoseFrame) -> float:
@@ -73,7 +77,7 @@ def facing(frame: PoseFrame, side: str) -> float:
 
 def point_metric(m: MetricSpec, frame: PoseFrame, side: str) -> float:
     """Value of a landmark-based metric on one side of one frame (NaN-propagating)."""
-    pts = [resolve_point(frame, n, side).point for n in m.points]
+    pts = [resolve_point(frame, n, side, world=m.space == "world").point for n in m.points]
     if m.kind == "angle":
         return float(geometry.joint_angle(*pts))
     if m.kind == "inclination":

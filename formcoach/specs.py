@@ -63,6 +63,7 @@ class MetricSpec:
     baseline_max: float | None = None  # back_curvature: upright when baseline_metric <= this
     baseline_frames: int = 15  # back_curvature: upright frames averaged for the baseline
     smooth_frames: int = 1  # running median over this many frames (noisy metrics such as masks)
+    space: str = "image"  # angle: "image" (pixels) or "world" (MediaPipe's metric 3D landmarks)
     unit: str = "deg"
 
     @property
@@ -105,6 +106,7 @@ class CueSpec:
 @dataclass(frozen=True, slots=True)
 class RepsSpec:
     rule: RepRule
+    start_requires: tuple[Condition, ...] = ()  # the start zone also needs these (e.g. arms straight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +275,8 @@ def _parse_metric(r: _Reader, name: str) -> MetricSpec:
         fields["of"] = r.str(kind)
     if kind == "inclination":
         fields["reference"] = r.str("from", "vertical", choices=("vertical", "horizontal"))
+    if kind == "angle":
+        fields["space"] = r.str("space", "image", choices=("image", "world"))
     if kind in ("distance", "offset"):
         fields["normalize"] = r.str("normalize", "torso", choices=("torso", "none")) == "torso"
         fields["unit"] = "torso" if fields["normalize"] else "px"
@@ -418,6 +422,11 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             ir.done()
         if partial_after is not None and not (min(start, target) < partial_after < max(start, target)):
             rr.fail(f"partial.after {partial_after} must lie between start {start} and target {target}", "partial")
+        start_requires = []
+        for i, item in enumerate(rr.raw("start_requires", [])):
+            cr = rr.child(f"start_requires[{i}]", item)
+            start_requires.append(_parse_condition(cr, metrics))
+            cr.done()
         rule = RepRule(
             metric=metric,
             start=start,
@@ -431,7 +440,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             max_gap_s=rr.num("max_gap_s", 1.0, positive=True),
         )
         rr.done()
-        reps = RepsSpec(rule=rule)
+        reps = RepsSpec(rule=rule, start_requires=tuple(start_requires))
 
     hold = None
     if r.has("hold"):
