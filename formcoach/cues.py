@@ -82,6 +82,9 @@ class CueBook:
         self.reset()
 
     def reset(self) -> None:
+        self._covered: dict[str, frozenset[str]] = {}
+        for cue in self.cues:
+            self._covered[cue.id] = self._covered.get(cue.id, frozenset()) | frozenset(cue.views)
         self._states = [_CueState() for _ in self.cues]
         self._reported: set[tuple[str, str, int]] = set()
         self.faults: list[Fault] = []
@@ -102,6 +105,8 @@ class CueBook:
             if cue.when == "rep_end":  # judged when the rep ends; here only note what cannot be seen
                 if ctx.rep_index is not None:
                     value = metrics.get(cue.condition.metric, float("nan"))
+                    if ctx.view in self._covered[cue.id] and ctx.view not in cue.views:
+                        continue  # a sibling variant judges this view
                     reason = view_reason(cue, ctx.view) or (
                         ctx.reasons.get(cue.condition.metric, "not visible") if value != value else None)
                     if reason:
@@ -110,6 +115,9 @@ class CueBook:
             if not applies(cue, ctx):
                 events += self._clear(cue, state, ctx.t)
                 continue
+            if ctx.view in self._covered[cue.id] and ctx.view not in cue.views:
+                events += self._clear(cue, state, ctx.t)
+                continue  # a sibling variant judges this view
             reason = view_reason(cue, ctx.view)
             value = metrics.get(cue.condition.metric, float("nan"))
             if reason is None and value != value:

@@ -68,7 +68,7 @@ class Overlay:
             cv2.line(img, tuple(np.round(pa).astype(int)), tuple(np.round(pb).astype(int)), colour, max(1, int(3 * s)), cv2.LINE_AA)
         for lm in Landmark:
             p = xy[lm]
-            if np.all(np.isfinite(p)) and lm >= Landmark.LEFT_SHOULDER:
+            if np.all(np.isfinite(p)) and (lm >= Landmark.LEFT_SHOULDER or lm == Landmark.NOSE):
                 cv2.circle(img, tuple(np.round(p).astype(int)), max(2, int(4 * s)), _ACCENT, -1, cv2.LINE_AA)
 
     def _joint_angles(self, img: np.ndarray, result: FrameResult, s: float) -> None:

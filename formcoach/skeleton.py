@@ -58,7 +58,8 @@ SIDED_PARTS: frozenset[str] = frozenset(
 #: Virtual points: midpoints of a left/right pair, usable wherever a landmark name is.
 MIDPOINT_PREFIX = "mid_"
 
-#: Skeleton edges for drawing (body only; the face is drawn as a single head point).
+#: Skeleton edges for drawing (body only; lines across the face read as a blindfold, so the head
+#: is drawn as a single point at the nose).
 EDGES: tuple[tuple[Landmark, Landmark], ...] = (
     (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
     (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
@@ -78,8 +79,6 @@ EDGES: tuple[tuple[Landmark, Landmark], ...] = (
     (Landmark.RIGHT_ANKLE, Landmark.RIGHT_HEEL),
     (Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX),
     (Landmark.RIGHT_ANKLE, Landmark.RIGHT_FOOT_INDEX),
-    (Landmark.NOSE, Landmark.LEFT_EAR),
-    (Landmark.NOSE, Landmark.RIGHT_EAR),
 )
 
 

@@ -149,3 +149,15 @@ def test_events_carry_rep_faults():
     raised = [e for e in events if isinstance(e, CueRaised)]
     assert len(completed) == 1 and completed[0].rep.faults == ("knees_too_bent",)
     assert raised and raised[0].t < completed[0].t
+
+
+def test_view_variant_of_a_cue_covers_its_view_so_no_not_judged_is_reported():
+    """pull_up's `swinging` has a side variant and a front variant: from the front, the front one judges."""
+    from formcoach.evaluator import Evaluator
+
+    ev = Evaluator(get_spec("pull_up"))
+    result = None
+    for t, f in sequence([(0, 0.0), (1.0, 0.0)], lambda _: standing_joints(arm=0.0), view="front"):
+        result = ev.update(t, f)
+    assert result.view == "front"
+    assert all(cue != "swinging" for cue, _, _ in ev.cues.not_judged_summary())
