@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcoach.core import CueRaised, RepCompleted
+from formcoach.core import CueRaised, RepCompleted, RepPhase
 from formcoach.specs import get_spec
 from synthetic import prone_joints, run, sequence, standing_joints
 
@@ -153,11 +153,11 @@ def test_events_carry_rep_faults():
 
 def test_view_variant_of_a_cue_covers_its_view_so_no_not_judged_is_reported():
     """pull_up's `swinging` has a side variant and a front variant: from the front, the front one judges."""
-    from formcoach.evaluator import Evaluator
+    from formcoach.cues import CueBook, CueContext
 
-    ev = Evaluator(get_spec("pull_up"))
-    result = None
-    for t, f in sequence([(0, 0.0), (1.0, 0.0)], lambda _: standing_joints(arm=0.0), view="front"):
-        result = ev.update(t, f)
-    assert result.view == "front"
-    assert all(cue != "swinging" for cue, _, _ in ev.cues.not_judged_summary())
+    book = CueBook(get_spec("pull_up").cues)
+    metrics = {"chin": -0.2, "elbow": 120.0, "feet_sway": 0.0, "knee": 175.0}
+    for view, silent in (("front", True), ("oblique", False)):
+        ctx = CueContext(t=1.0, dt=0.1, view=view, phase=RepPhase.ECCENTRIC, rep_index=1, hold_index=None, attempt=1)
+        _, _, not_judged = book.update(metrics, ctx)
+        assert ("swinging" not in not_judged) is silent, (view, not_judged)
