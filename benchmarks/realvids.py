@@ -20,9 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from formcoach.errors import FormcoachError  # noqa: E402
-from formcoach.pose import MediaPipePose  # noqa: E402
-from formcoach.session import run_session  # noqa: E402
-from formcoach.sources import VideoFileSource  # noqa: E402
+from formcoach.session import analyse_file  # noqa: E402
 from formcoach.specs import get_spec  # noqa: E402
 
 REALVIDS = REPO.parent / "shared" / "realvids"
@@ -65,20 +63,14 @@ def main() -> int:
             except FormcoachError:
                 print(f"| {row['file']} | {row['exercise_label']} | (no spec for {row['formcoach_exercise']}) | | | | | | | | |")
                 continue
-        source = VideoFileSource(REALVIDS / row["file"])
-        estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-        consumers = []
-        if args.out:
+        def annotated(info, spec=spec, row=row) -> list:
             from formcoach.cli import AnnotatedVideo
 
-            consumers.append(AnnotatedVideo(spec, args.out / f"{Path(row['file']).stem}.mp4", source.info.fps))
+            return [AnnotatedVideo(spec, args.out / f"{Path(row['file']).stem}.mp4", info.fps)] if args.out else []
+
         start = time.perf_counter()
-        record = run_session(source, estimator, spec, consumers, source_name=row["file"], fps=source.info.fps)
+        record = analyse_file(REALVIDS / row["file"], spec, make_consumers=annotated)
         elapsed = time.perf_counter() - start
-        for c in consumers:
-            c.close()
-        estimator.close()
-        source.close()
         if args.out:
             from formcoach.report import write_json
 

@@ -157,25 +157,20 @@ def _finish(record, out_dir: Path, quiet: bool) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from formcoach.pose import LandmarkRecorder, MediaPipePose
-    from formcoach.session import run_session
-    from formcoach.sources import VideoFileSource
+    from formcoach.pose import LandmarkRecorder
+    from formcoach.session import analyse_file
 
     spec = _spec(args)
-    source = VideoFileSource(args.video)
     out_dir = Path(args.out) if args.out else Path("formcoach-out") / Path(args.video).stem
-    estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-    consumers: list = [Progress(source.info.frame_count), *_voice(args), *_thumbnails(spec, out_dir)]
-    if not args.no_video:
-        consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
     recorder = LandmarkRecorder() if args.save_landmarks else None
-    try:
-        record = run_session(source, estimator, spec, consumers, source_name=str(args.video), fps=source.info.fps, recorder=recorder)
-    finally:
-        for c in consumers:
-            c.close()
-        source.close()
-        estimator.close()
+
+    def per_source(info) -> list:
+        made: list = [Progress(info.frame_count)]
+        if not args.no_video:
+            made.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", info.fps))
+        return made
+
+    record = analyse_file(args.video, spec, [*_voice(args), *_thumbnails(spec, out_dir)], recorder, per_source)
     if recorder is not None:
         recorder.save(out_dir / "landmarks.npz")
     return _finish(record, out_dir, args.quiet)
@@ -187,14 +182,14 @@ def cmd_live(args: argparse.Namespace) -> int:
     from formcoach.sources import CameraSource, PacedFileSource
 
     spec = _spec(args)
+    window = [] if args.headless else [Window(spec)]  # no display: say so before opening a camera
     source = PacedFileSource(args.source) if args.source else CameraSource(args.camera)
     out_dir = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S")
-    estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-    consumers: list = [EventLog(), *_thumbnails(spec, out_dir)]
+    consumers: list = [EventLog(), *window, *_thumbnails(spec, out_dir)]
+    estimator = None
     try:
+        estimator = MediaPipePose(segmentation=spec.needs_segmentation)
         consumers += _voice(args)
-        if not args.headless:
-            consumers.append(Window(spec))
         if args.record:
             consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
         print(f"formcoach live: {spec.name} from {source.info.name}" + ("" if args.headless else " (press q to stop)"), flush=True)
@@ -203,7 +198,8 @@ def cmd_live(args: argparse.Namespace) -> int:
         for c in consumers:
             c.close()
         source.close()
-        estimator.close()
+        if estimator is not None:
+            estimator.close()
     if getattr(source, "unplugged", False):
         record.ended_by = "camera lost"
     return _finish(record, out_dir, quiet=False)

@@ -8,7 +8,8 @@ results; they never feed back into the analysis.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from formcoach.evaluator import Evaluator
 from formcoach.pose import LandmarkRecorder, PoseEstimator
 from formcoach.smoothing import LandmarkSmoother
 from formcoach.specs import ExerciseSpec
+
+if TYPE_CHECKING:
+    from formcoach.sources import SourceInfo
 
 
 class Consumer(Protocol):
@@ -114,3 +118,32 @@ def run_session(
                 if on_events is not None:
                     on_events(closing)
     return record
+
+
+def analyse_file(
+    path: str | Path,
+    spec: ExerciseSpec,
+    consumers: Iterable[Consumer] = (),
+    recorder: LandmarkRecorder | None = None,
+    make_consumers: Callable[[SourceInfo], Iterable[Consumer]] | None = None,
+) -> SessionRecord:
+    """Analyse a video file with MediaPipe, every frame, and close everything afterwards.
+
+    Args:
+        make_consumers: builds consumers that need the source's frame rate or size (video writers).
+    """
+    from formcoach.pose import MediaPipePose  # lazy: keeps this module free of mediapipe and cv2
+    from formcoach.sources import VideoFileSource
+
+    source = VideoFileSource(path)
+    consumers = [*consumers, *(make_consumers(source.info) if make_consumers else ())]
+    estimator = None
+    try:
+        estimator = MediaPipePose(segmentation=spec.needs_segmentation)
+        return run_session(source, estimator, spec, consumers, source_name=str(path), fps=source.info.fps, recorder=recorder)
+    finally:
+        for consumer in consumers:
+            consumer.close()
+        if estimator is not None:
+            estimator.close()
+        source.close()

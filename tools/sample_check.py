@@ -34,28 +34,19 @@ def sidecars() -> list[Path]:
 def analyse_clip(name: str, out_dir: Path | None = None) -> ClipResult:
     """Analyse `sample_videos/NAME.mp4` with the exercise its sidecar names (real MediaPipe)."""
     sys.path.insert(0, str(REPO))
-    from formcoach.pose import MediaPipePose
     from formcoach.report import report_dict, write_json
-    from formcoach.session import run_session
-    from formcoach.sources import VideoFileSource
+    from formcoach.session import analyse_file
     from formcoach.specs import get_spec
 
     sidecar = json.loads((SAMPLES / f"{name}.json").read_text())
     spec = get_spec(sidecar["exercise"])
-    source = VideoFileSource(SAMPLES / f"{name}.mp4")
-    estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-    consumers = []
-    if out_dir is not None:
+
+    def annotated(info) -> list:
         from formcoach.cli import AnnotatedVideo
 
-        consumers.append(AnnotatedVideo(spec, out_dir / f"{name}.mp4", source.info.fps))
-    try:
-        record = run_session(source, estimator, spec, consumers, source_name=f"{name}.mp4", fps=source.info.fps)
-    finally:
-        for c in consumers:
-            c.close()
-        estimator.close()
-        source.close()
+        return [AnnotatedVideo(spec, out_dir / f"{name}.mp4", info.fps)] if out_dir is not None else []
+
+    record = analyse_file(SAMPLES / f"{name}.mp4", spec, make_consumers=annotated)
     if out_dir is not None:
         write_json(record, out_dir / f"{name}.json")
     return ClipResult(name, sidecar, report_dict(record))
