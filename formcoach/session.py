@@ -73,13 +73,16 @@ def run_session(
     fps: float = 30.0,
     smoother: LandmarkSmoother | None = None,
     recorder: LandmarkRecorder | None = None,
+    until: Callable[[FrameResult], bool] | None = None,
 ) -> SessionRecord:
     """Analyse a stream of frames with one exercise spec.
 
     Args:
-        frames: iterable of (BGR image, t seconds from the source clock).
+        frames: iterable of (BGR image, t seconds from the source clock). When `until` stops the
+            session early, the iterator is left where it was, so a workout can go on reading it.
         estimator: pose backend.
         recorder: if given, raw landmarks are recorded for later replay.
+        until: stop after the first frame for which this returns True (e.g. the set's reps are done).
     """
     consumers = list(consumers)
     smoother = smoother or LandmarkSmoother()
@@ -87,7 +90,7 @@ def run_session(
     record = SessionRecord(spec=spec, source=source_name, fps=fps)
     last_t = 0.0
     try:
-        for image, t in frames:
+        for image, t in iter(frames):
             raw: PoseFrame | None = estimator.estimate(image, t)
             if recorder is not None:
                 recorder.add(t, raw, (image.shape[1], image.shape[0]))
@@ -99,6 +102,9 @@ def run_session(
                 keep_going &= consumer.on_frame(image, result) is not False
             if not keep_going:
                 record.ended_by = "quit"
+                break
+            if until is not None and until(result):
+                record.ended_by = "target reached"
                 break
     except KeyboardInterrupt:
         record.ended_by = "interrupted"
