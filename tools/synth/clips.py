@@ -39,24 +39,26 @@ class ClipSpec:
 
 CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("hip_hinge_good", "hip_hinge", "male", "side", 101, 4,
-             "Hip hinge, good form: torso to about parallel, flat back, soft knees, hands on hips."),
+             "Hip hinge, good form: torso to about parallel, flat back, soft knees, hands on hips "
+             "(the raised elbows hide the back outline: the back is reported as not judged)."),
     ClipSpec("hip_hinge_good_female", "hip_hinge", "female", "oblique45", 102, 3,
              "Hip hinge, good form, female body, camera 45 degrees between side and front."),
     ClipSpec("hip_hinge_rounded", "hip_hinge", "male", "side", 103, 4,
              "Hip hinge with a rounded back: the spine flexes 35 degrees as the torso goes down; "
-             "hip-shoulder line as in good form.", ("rounded_back",), {"flex": 35.0}),
+             "hip-shoulder line as in good form. Arms hang so the camera sees the back.",
+             ("rounded_back",), {"flex": 35.0, "hands": 0.0}),
     ClipSpec("hip_hinge_rounded_mild", "hip_hinge", "female", "side", 104, 4,
-             "Hip hinge with a mildly rounded back (20 degrees of spine flexion).",
-             ("rounded_back",), {"flex": 20.0}),
+             "Hip hinge with a mildly rounded back (20 degrees of spine flexion), arms hanging.",
+             ("rounded_back",), {"flex": 20.0, "hands": 0.0}),
     ClipSpec("hip_hinge_shallow", "hip_hinge", "female", "side", 105, 4,
              "Hip hinge attempts that stop at about 45 degrees of trunk lean: partial reps, none "
              "counts.", ("too_shallow",), {"trunk": 45.0}),
     ClipSpec("hip_hinge_head_down", "hip_hinge", "male", "side", 106, 4,
-             "Confounder, good form: flat back but the head and neck drop at the bottom.",
-             (), {"neck": 40.0}),
+             "Confounder, good form: flat back but the head and neck drop at the bottom; arms hanging.",
+             (), {"neck": 40.0, "hands": 0.0}),
     ClipSpec("hip_hinge_rounded_head_up", "hip_hinge", "female", "side", 107, 4,
-             "Confounder, fault: back rounded 35 degrees while the head is raised.",
-             ("rounded_back",), {"flex": 35.0, "neck": -30.0}),
+             "Confounder, fault: back rounded 35 degrees while the head is raised; arms hanging.",
+             ("rounded_back",), {"flex": 35.0, "neck": -30.0, "hands": 0.0}),
     ClipSpec("wall_squat_good", "wall_squat", "male", "side", 201, 3,
              "Wall squat, good: back on the wall, slide down to 90 degree knees, hold 5 s, up."),
     ClipSpec("wall_squat_shallow", "wall_squat", "female", "side", 202, 3,
@@ -100,7 +102,9 @@ ANGLES: dict[str, tuple[AngleDef, ...]] = {
         AngleDef("knee", "angle", ("left_hip", "left_knee", "left_ankle")),
         AngleDef("hip", "angle", ("left_shoulder", "left_hip", "left_knee")),
         AngleDef("trunk", "inclination", ("left_hip", "left_shoulder")),
-        AngleDef("neck", "angle", ("left_ear", "left_shoulder", "left_hip")),
+        # Head position diagnostic: the ear-shoulder segment is short, so landmark placement
+        # conventions (MediaPipe's shoulder sits on top of the joint) dominate its error.
+        AngleDef("neck", "angle", ("left_ear", "left_shoulder", "left_hip"), primary=False),
     ),
     "wall_squat": (
         AngleDef("knee", "angle", ("left_hip", "left_knee", "left_ankle")),
@@ -174,8 +178,9 @@ def _furniture() -> list[TriMesh]:
 
 def _hip_hinge(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     v = spec.variant
-    top = dict(trunk=3.0, flex=0.0, neck=0.0, knee=172.0, shin_lean=3.0, y=0.0, walk=0.0,
-               gait=0.0, hands=1.0)
+    # Standing tall between reps: hip ~177 and knee ~176 on the skeleton's joint centres.
+    top = dict(trunk=1.0, flex=0.0, neck=0.0, knee=176.0, shin_lean=2.0, y=0.0, walk=0.0,
+               gait=0.0, hands=v.get("hands", 1.0))  # 1 = hands on hips, 0 = arms hanging
     keys: list[mo.Key] = []
     t = float(rng.uniform(1.8, 2.4))
     if v.get("walk_in"):
@@ -234,9 +239,9 @@ def _pull_up(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     kip = swing_amp > 0
     hang = dict(sz=mo.hang_shoulder_z(body, bar, 174.0, 0.0), dy=0.0, trunk=0.0, hip=182.0,
                 knee=168.0, neck=0.0, swing=0.0)
-    chin_gap = v.get("chin_gap", 0.06)
+    chin_gap = v.get("chin_gap", 0.05)
     top_neck = -12.0
-    top = dict(sz=mo.top_shoulder_z(body, bar, chin_gap, top_neck), dy=0.07, trunk=-8.0,
+    top = dict(sz=mo.top_shoulder_z(body, bar, chin_gap, top_neck), dy=0.11, trunk=-8.0,
                hip=120.0 if kip else 172.0, knee=95.0 if kip else 150.0, neck=top_neck, swing=0.0)
     min_elbow = v.get("min_elbow")
     returns = None
@@ -309,6 +314,7 @@ def plan_clip(spec: ClipSpec) -> Plan:
         # The wall touches the person's back: the furthest-back point over the motion.
         back = max(float(stage(body, params(t)).vertices[:, 1].max()) for t in np.arange(0, duration, 0.5))
         room = Room(y=(room.y[0], back + 0.004))
+        furniture = [m for m in furniture if m.vertices[:, 1].max() <= room.y[1]]
         extras = {"wall_y_m": round(back + 0.004, 4)}
     if spec.exercise == "pull_up":
         bar = extras["bar"]

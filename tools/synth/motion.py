@@ -251,8 +251,8 @@ class Bar:
 
     y: float = 0.0
     z: float = 2.25
-    grip: float = 0.34
-    wrist_drop: float = 0.075  # wrist centre below the bar axis (bar across the palm)
+    grip: float = 0.40
+    wrist_drop: float = 0.045  # wrist centre below the bar axis (bar across the palm)
 
     def wrist(self, sign: float) -> np.ndarray:
         """Wrist target for the hand on side `sign` (+1 = left = +x)."""
@@ -289,7 +289,7 @@ def stage_pull_up(body: Body, p: Params, bar: Bar) -> Staged:
     shift = np.array([-shoulders[:, 0].mean(), bar.y + p.get("dy", 0.0) - shoulders[:, 1].mean(),
                       p["sz"] - shoulders[:, 2].mean()])
     targets = (bar.wrist(1.0), bar.wrist(-1.0))
-    poles = _sides_map(lambda s, sign: np.array([sign * 1.0, -0.5, -0.6]))
+    poles = _sides_map(lambda s, sign: np.array([sign * 0.6, -1.0, -0.5]))
     posed = _with_arms(body, pose, posed, targets, poles, shift)
     centre = np.array([0.0, bar.y, bar.z])
     rot = rot_x(-p.get("swing", 0.0))
@@ -310,7 +310,8 @@ def stage_prone(body: Body, p: Params, floor_z: float = 0.006) -> Staged:
     up = direction(-arm)
     arms = tuple(up + np.array([s * 0.16, 0, 0]) for _, s in SIDES)
     th = 180 + leg
-    pose = Pose(spine_flex=-p.get("chest", 0.0), neck_flex=p.get("neck", 0.0),
+    # The chest lifts off the floor: the hip→shoulder line extends and the spine arches.
+    pose = Pose(trunk=-p.get("chest", 0.0), spine_flex=-0.5 * p.get("chest", 0.0), neck_flex=p.get("neck", 0.0),
                 thigh=(th, th), shin=(th + 4, th + 4), foot=(65.0, 65.0),
                 upper_arm=arms, forearm=arms)
     posed = forward_kinematics(body, pose_rotations(body, pose))

@@ -22,6 +22,7 @@ class AngleDef:
     name: str
     kind: str
     points: tuple[str, ...]
+    primary: bool = True  # False: a diagnostic angle, outside the benchmark's pass bar
 
     def __post_init__(self) -> None:
         want = 3 if self.kind == "angle" else 2
@@ -30,7 +31,7 @@ class AngleDef:
 
     def as_json(self) -> dict[str, object]:
         """Sidecar form, e.g. {"kind": "angle", "points": [...]}."""
-        d: dict[str, object] = {"kind": self.kind, "points": list(self.points)}
+        d: dict[str, object] = {"kind": self.kind, "points": list(self.points), "primary": self.primary}
         if self.kind == "inclination":
             d["reference"] = "vertical"
         return d
