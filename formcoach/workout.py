@@ -287,7 +287,8 @@ def describe_plan(plan: Sequence[PlannedSet]) -> str:
             dose = f"{p.reps} reps" if p.reps is not None else f"{p.hold_s:g} s hold"
             if p.reps is not None and p.hold_s is not None:
                 dose += f" ({p.hold_s:g} s hold each)"
-            lines.append(f"  {p.spec.name}: {p.sets} x {dose}, rest {p.rest_s:g} s  [{'/'.join(p.spec.views)} view]")
+            rest = f", rest {p.rest_s:g} s" if p.rest_s > 0 else ""
+            lines.append(f"  {p.spec.name}: {p.sets} x {dose}{rest}  [{'/'.join(p.spec.views)} view]")
     return "\n".join(lines)
 
 
