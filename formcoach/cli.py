@@ -58,6 +58,15 @@ class Window:
         key = self._cv2.waitKey(1) & 0xFF
         return key not in (ord("q"), 27)
 
+    def on_status(self, image: np.ndarray, status) -> bool:
+        """Outside sets (workout setup and rest): the camera picture with the status line."""
+        frame = image.copy()
+        self._cv2.putText(frame, status.message, (20, 40), self._cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 2,
+                          self._cv2.LINE_AA)
+        self._cv2.imshow(self.title, frame)
+        key = self._cv2.waitKey(1) & 0xFF
+        return key not in (ord("q"), 27)
+
     def close(self) -> None:
         self._cv2.destroyAllWindows()
 
@@ -189,11 +198,19 @@ def cmd_live(args: argparse.Namespace) -> int:
     estimator = None
     try:
         estimator = MediaPipePose(segmentation=spec.needs_segmentation)
-        consumers += _voice(args)
+        voice = _voice(args)
+        consumers += voice
         if args.record:
             consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
         print(f"formcoach live: {spec.name} from {source.info.name}" + ("" if args.headless else " (press q to stop)"), flush=True)
-        record = run_session(source, estimator, spec, consumers, source_name=source.info.name, fps=source.info.fps)
+        frames = iter(source)
+        if not args.go:  # count only once the camera sees the person properly (or after 20 s, with a warning)
+            from formcoach.workout import WorkoutLog, wait_for_setup
+
+            outcome = wait_for_setup(frames, estimator, spec, [WorkoutLog(), *window], coach=voice[0] if voice else None)
+            if voice:
+                voice[0].announce("Go", outcome.t)
+        record = run_session(frames, estimator, spec, consumers, source_name=source.info.name, fps=source.info.fps)
     finally:
         for c in consumers:
             c.close()
@@ -203,6 +220,56 @@ def cmd_live(args: argparse.Namespace) -> int:
     if getattr(source, "unplugged", False):
         record.ended_by = "camera lost"
     return _finish(record, out_dir, quiet=False)
+
+
+def cmd_workout(args: argparse.Namespace) -> int:
+    from formcoach.pose import MediaPipePose
+    from formcoach.sources import CameraSource
+    from formcoach.workout import (
+        PlaylistSource, WorkoutLog, describe_plan, load_routine, needs_segmentation, plan_workout, run_workout,
+        set_dir_name, workout_summary_text, write_workout_report,
+    )
+
+    catalog = load_catalog(args.specs)
+    routine = load_routine(args.routine, catalog)
+    plan = plan_workout(routine, catalog, args.level)
+    print(f"formcoach workout: {routine.name}" + (f" ({args.level})" if args.level else ""))
+    print(describe_plan(plan), flush=True)
+    if args.plan:
+        return EXIT_OK
+    window = [] if args.headless else [Window(plan[0].spec)]  # no display: say so before opening a camera
+    source = PlaylistSource(args.source, paced=not args.fast) if args.source else CameraSource(args.camera)
+    out_dir = Path(args.out) if args.out else Path("formcoach-out") / time.strftime(f"{routine.id}-%Y%m%d-%H%M%S")
+    coach = None
+    estimator = None
+    try:
+        estimator = MediaPipePose(segmentation=needs_segmentation(plan))
+        voice = _voice(args)
+        coach = voice[0] if voice else None
+
+        def per_set(p) -> list:
+            made = _thumbnails(p.spec, out_dir / set_dir_name(p))
+            if args.record:
+                made.append(AnnotatedVideo(p.spec, out_dir / set_dir_name(p) / "annotated.mp4", source.info.fps))
+            return made
+
+        record = run_workout(
+            source, estimator, routine, catalog, [EventLog(), WorkoutLog(), *window], args.level,
+            rest_override_s=args.rest, setup=not args.go, coach=coach, make_set_consumers=per_set,
+            source_name=source.info.name, fps=source.info.fps,
+        )
+    finally:
+        for c in (*window, *([coach] if coach is not None else [])):
+            c.close()
+        source.close()
+        if estimator is not None:
+            estimator.close()
+    if getattr(source, "unplugged", False):
+        record.ended_by = "camera lost"
+    report = write_workout_report(record, out_dir)
+    print(workout_summary_text(record))
+    print(f"  report: {report.with_name('workout.html')}  (data: {report.name})")
+    return EXIT_OK
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
@@ -284,9 +351,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="use a video file as a fake camera, played at its real frame rate")
     p.add_argument("--headless", action="store_true", help="no window (events are printed; report written at the end)")
     p.add_argument("--record", action="store_true", help="also write the annotated video")
+    p.add_argument("--go", action="store_true", help="start counting at once (do not wait for the camera setup)")
     p.add_argument("--out", "-o", help="output folder for the session report")
     _add_voice_args(p, "voice")
     p.set_defaults(func=cmd_live)
+
+    p = sub.add_parser("workout", help="run a routine live: announce, check the camera setup, count, rest, next")
+    p.add_argument("routine", help="routine id (routines/ID.yaml) or a routine YAML file")
+    p.add_argument("--level", help="e.g. beginner or standard (the routine's levels); default: its plain values")
+    p.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    p.add_argument("--source", action="append", metavar="VIDEO",
+                   help="play video files as the camera, one after another (repeat the option)")
+    p.add_argument("--fast", action="store_true", help="with --source: every frame as fast as possible, not in real time")
+    p.add_argument("--headless", action="store_true", help="no window (events are printed)")
+    p.add_argument("--go", action="store_true", help="do not wait for the camera setup before each set")
+    p.add_argument("--rest", type=float, metavar="S", help="rest S seconds after every set instead of the routine's rests")
+    p.add_argument("--record", action="store_true", help="also write each set's annotated video")
+    p.add_argument("--plan", action="store_true", help="print the sets of the routine and exit")
+    p.add_argument("--out", "-o", help="output folder for the workout report")
+    _add_voice_args(p, "voice")
+    p.set_defaults(func=cmd_workout)
 
     p = sub.add_parser("exercises", help="list the exercise catalog")
     p.add_argument("--detail", metavar="ID", help="show what one exercise checks, its camera set-up and defaults")
