@@ -59,13 +59,18 @@ class Window:
         return key not in (ord("q"), 27)
 
     def on_status(self, image: np.ndarray, status) -> bool:
-        """Outside sets (workout setup and rest): the camera picture with the status line."""
-        frame = image.copy()
-        self._cv2.putText(frame, status.message, (20, 40), self._cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 2,
-                          self._cv2.LINE_AA)
-        self._cv2.imshow(self.title, frame)
+        """Outside sets (workout setup and rest): the camera picture with the status as a banner."""
+        self._cv2.imshow(self.title, self.overlay.draw_message(image, status.message))
         key = self._cv2.waitKey(1) & 0xFF
         return key not in (ord("q"), 27)
+
+    def on_workout(self, event) -> None:
+        """A new set may be another exercise: draw with its spec."""
+        from formcoach.overlay import Overlay
+        from formcoach.workout import SetStarted
+
+        if isinstance(event, SetStarted):
+            self.overlay = Overlay(event.plan.spec)
 
     def close(self) -> None:
         self._cv2.destroyAllWindows()

@@ -125,6 +125,18 @@ class Overlay:
             message, colour = f"Can't check {cue_id.replace('_', ' ')}: {reason}", _SEVERITY_COLOUR[Severity.INFO]
         else:
             return
+        self._banner(img, message, colour, s)
+
+    def draw_message(self, image: np.ndarray, message: str, severity: Severity = Severity.INFO) -> np.ndarray:
+        """The camera picture with one banner (workout setup guidance, rest countdown)."""
+        out = image.copy()
+        if message:
+            self._banner(out, message, _SEVERITY_COLOUR[severity], out.shape[0] / 480.0)
+        return out
+
+    @staticmethod
+    def _banner(img: np.ndarray, message: str, colour: tuple[int, int, int], s: float) -> None:
+        h, w = img.shape[:2]
         bar_h = int(44 * s)
         _panel(img, 0, h - bar_h, w, h, alpha=0.6)
         cv2.rectangle(img, (0, h - bar_h), (int(8 * s), h), colour, -1)

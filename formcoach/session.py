@@ -88,6 +88,7 @@ def run_session(
     smoother = smoother or LandmarkSmoother()
     evaluator = Evaluator(spec)
     record = SessionRecord(spec=spec, source=source_name, fps=fps)
+    first_t: float | None = None
     last_t = 0.0
     try:
         for image, t in iter(frames):
@@ -96,6 +97,7 @@ def run_session(
                 recorder.add(t, raw, (image.shape[1], image.shape[0]))
             result = evaluator.update(t, smoother.update(raw) if raw is not None else smoother.update(None))
             record.add(result)
+            first_t = t if first_t is None else first_t
             last_t = t
             keep_going = True
             for consumer in consumers:
@@ -111,7 +113,7 @@ def run_session(
     finally:
         end_t = last_t + (1.0 / fps if record.frames_total else 0.0)
         closing = evaluator.finish(end_t)
-        record.duration_s = end_t
+        record.duration_s = end_t - (first_t or 0.0)  # a set inside a workout starts later than 0
         record.events = list(evaluator.events)
         record.reps = list(evaluator.reps_done)
         record.partial_reps = list(evaluator.partials)

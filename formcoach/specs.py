@@ -172,13 +172,13 @@ def _valid_point(point: str) -> bool:
     return base in SIDED_PARTS or (point == base and (point in _SINGLE_LANDMARKS or point in _SIDED_NAMES))
 
 
-class _Reader:
+class Reader:
     """Typed access to one YAML mapping with file/key-path error messages."""
 
     def __init__(self, path: str, data: Any, keypath: str) -> None:
         self.path, self.keypath = path, keypath
         if not isinstance(data, dict):
-            self.fail(f"expected a mapping, found {_describe(data)}")
+            self.fail(f"expected a mapping, found {describe(data)}")
         self.data: dict[str, Any] = data
         self.used: set[str] = set()
 
@@ -186,8 +186,8 @@ class _Reader:
         where = f"{self.keypath}.{key}" if key and self.keypath else (key or self.keypath or "(top level)")
         raise SpecError(f"{self.path}: {where}: {message}")
 
-    def child(self, key: str, value: Any) -> _Reader:
-        return _Reader(self.path, value, f"{self.keypath}.{key}" if self.keypath else key)
+    def child(self, key: str, value: Any) -> Reader:
+        return Reader(self.path, value, f"{self.keypath}.{key}" if self.keypath else key)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -205,9 +205,9 @@ class _Reader:
         if value is default and default is not ...:
             return value
         if not isinstance(value, str) or not value.strip():
-            self.fail(f"expected a non-empty string, found {_describe(value)}", key)
+            self.fail(f"expected a non-empty string, found {describe(value)}", key)
         if choices is not None and value not in choices:
-            self.fail(f"expected one of {', '.join(choices)}, found {value!r}{_did_you_mean(value, choices)}", key)
+            self.fail(f"expected one of {', '.join(choices)}, found {value!r}{did_you_mean(value, choices)}", key)
         return value
 
     def num(self, key: str, default: Any = ..., positive: bool = False) -> Any:
@@ -215,7 +215,7 @@ class _Reader:
         if value is default and default is not ...:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(f"expected a number, found {_describe(value)}", key)
+            self.fail(f"expected a number, found {describe(value)}", key)
         if positive and value <= 0:
             self.fail(f"expected a positive number, found {value}", key)
         return float(value)
@@ -225,17 +225,17 @@ class _Reader:
         if value is default and default is not ...:
             return value
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(f"expected a whole number >= 0, found {_describe(value)}", key)
+            self.fail(f"expected a whole number >= 0, found {describe(value)}", key)
         return value
 
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
             key = str(unknown[0])
-            self.fail(f"unknown key{_did_you_mean(key, tuple(self.used))} (allowed: {', '.join(sorted(self.used))})", key)
+            self.fail(f"unknown key{did_you_mean(key, tuple(self.used))} (allowed: {', '.join(sorted(self.used))})", key)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, (dict, list)):
@@ -243,7 +243,7 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def _did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -251,7 +251,7 @@ def _did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
 # ---- parsing ------------------------------------------------------------------------------------
 
 
-def _parse_metric(r: _Reader, name: str) -> MetricSpec:
+def _parse_metric(r: Reader, name: str) -> MetricSpec:
     kinds = [k for k in METRIC_KINDS if r.has(k)]
     if len(kinds) != 1:
         found = "none" if not kinds else ", ".join(kinds)
@@ -262,11 +262,11 @@ def _parse_metric(r: _Reader, name: str) -> MetricSpec:
     if kind in arity:
         points = r.raw(kind)
         if not isinstance(points, list) or len(points) != arity[kind] or not all(isinstance(p, str) for p in points):
-            r.fail(f"expected a list of {arity[kind]} landmark names, found {_describe(points)}", kind)
+            r.fail(f"expected a list of {arity[kind]} landmark names, found {describe(points)}", kind)
         for p in points:
             if not _valid_point(p):
                 r.fail(
-                    f"unknown landmark {p!r}{_did_you_mean(p, sorted(SIDED_PARTS | _SINGLE_LANDMARKS))}; use a part "
+                    f"unknown landmark {p!r}{did_you_mean(p, sorted(SIDED_PARTS | _SINGLE_LANDMARKS))}; use a part "
                     "name resolved by the side policy (hip, knee, ...), a sided name (left_hip), nose, mid_hip, other_knee",
                     kind,
                 )
@@ -309,15 +309,15 @@ def _parse_metric(r: _Reader, name: str) -> MetricSpec:
     return MetricSpec(**fields)
 
 
-def _parse_condition(r: _Reader, metrics: Mapping[str, MetricSpec], default_metric: str | None = None) -> Condition:
+def _parse_condition(r: Reader, metrics: Mapping[str, MetricSpec], default_metric: str | None = None) -> Condition:
     metric = r.str("metric") if default_metric is None or r.has("metric") else default_metric
     if metric not in metrics:
-        r.fail(f"unknown metric {metric!r}{_did_you_mean(metric, tuple(metrics))} (defined: {', '.join(metrics)})", "metric")
+        r.fail(f"unknown metric {metric!r}{did_you_mean(metric, tuple(metrics))} (defined: {', '.join(metrics)})", "metric")
     low, high = r.num("min", None), r.num("max", None)
     if r.has("range"):
         rng = r.raw("range")
         if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) for v in rng)):
-            r.fail(f"expected [low, high], found {_describe(rng)}", "range")
+            r.fail(f"expected [low, high], found {describe(rng)}", "range")
         low, high = float(rng[0]), float(rng[1])
     if low is None and high is None:
         r.fail("needs min, max or range: what the metric must stay within")
@@ -327,7 +327,7 @@ def _parse_condition(r: _Reader, metrics: Mapping[str, MetricSpec], default_metr
     return Condition(metric=metric, min=low, max=high, label=label)
 
 
-def _parse_cue(r: _Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, ...]) -> CueSpec:
+def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, ...]) -> CueSpec:
     cue_id = r.str("id")
     when = r.str("when", choices=WHEN)
     aggregate = r.str("of", None, choices=AGGREGATES)
@@ -355,7 +355,7 @@ def _parse_cue(r: _Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, 
     return cue
 
 
-def _parse_defaults(r: _Reader) -> Defaults:
+def _parse_defaults(r: Reader) -> Defaults:
     d = Defaults(
         sets=r.int("sets", 1),
         reps=r.int("reps", None),
@@ -369,7 +369,7 @@ def _parse_defaults(r: _Reader) -> Defaults:
 
 def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
     """Validate a parsed YAML document and build the spec. Raises SpecError."""
-    r = _Reader(path, data, "")
+    r = Reader(path, data, "")
     spec_id = r.str("id")
     stem = Path(path).stem
     if path != "<spec>" and stem != spec_id:
@@ -393,7 +393,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         refs += [m.side.by] if isinstance(m.side, SidePick) else []
         for ref in refs:
             if ref not in metrics:
-                mr.fail(f"refers to unknown metric {ref!r}{_did_you_mean(ref, tuple(metrics))}", m.name)
+                mr.fail(f"refers to unknown metric {ref!r}{did_you_mean(ref, tuple(metrics))}", m.name)
             if ref == m.name and not isinstance(m.side, SidePick):
                 mr.fail("a metric cannot be computed from itself", m.name)
     _check_acyclic(mr, metrics)
@@ -403,7 +403,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         rr = r.child("reps", r.raw("reps"))
         metric = rr.str("metric")
         if metric not in metrics:
-            rr.fail(f"unknown metric {metric!r}{_did_you_mean(metric, tuple(metrics))} (defined: {', '.join(metrics)})", "metric")
+            rr.fail(f"unknown metric {metric!r}{did_you_mean(metric, tuple(metrics))} (defined: {', '.join(metrics)})", "metric")
         start, target = rr.num("start"), rr.num("target")
         if start == target:
             rr.fail("start and target must differ (they are the two thresholds of the dead band)", "target")
@@ -447,7 +447,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         hr = r.child("hold", r.raw("hold"))
         posture_raw = hr.raw("posture")
         if not isinstance(posture_raw, list) or not posture_raw:
-            hr.fail(f"expected a list of conditions ({{metric, min/max}}), found {_describe(posture_raw)}", "posture")
+            hr.fail(f"expected a list of conditions ({{metric, min/max}}), found {describe(posture_raw)}", "posture")
         posture = []
         for i, item in enumerate(posture_raw):
             cr = hr.child(f"posture[{i}]", item)
@@ -473,7 +473,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
 
     cues_raw = r.raw("cues", [])
     if not isinstance(cues_raw, list):
-        r.fail(f"expected a list of cues, found {_describe(cues_raw)}", "cues")
+        r.fail(f"expected a list of cues, found {describe(cues_raw)}", "cues")
     cues = tuple(_parse_cue(r.child(f"cues[{i}]", c), metrics, views) for i, c in enumerate(cues_raw))
     _check_cue_ids(r, cues)
     for i, cue in enumerate(cues):
@@ -487,7 +487,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         r.fail(f"expected a list of metric names from {', '.join(metrics)}, found {display!r}", "display")
     tips = r.raw("tips", [])
     if not isinstance(tips, list) or not all(isinstance(t, str) for t in tips):
-        r.fail(f"expected a list of strings, found {_describe(tips)}", "tips")
+        r.fail(f"expected a list of strings, found {describe(tips)}", "tips")
     defaults = _parse_defaults(r.child("defaults", r.raw("defaults")))
     levels: dict[str, Defaults] = {}
     if r.has("levels"):
@@ -518,7 +518,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
     return spec
 
 
-def _check_acyclic(r: _Reader, metrics: Mapping[str, MetricSpec]) -> None:
+def _check_acyclic(r: Reader, metrics: Mapping[str, MetricSpec]) -> None:
     def deps(m: MetricSpec) -> list[str]:
         out = [m.of] if m.of else []
         out += [m.baseline_metric] if m.baseline_metric else []
@@ -539,7 +539,7 @@ def _check_acyclic(r: _Reader, metrics: Mapping[str, MetricSpec]) -> None:
                     stack.append(d)
 
 
-def _check_cue_ids(r: _Reader, cues: tuple[CueSpec, ...]) -> None:
+def _check_cue_ids(r: Reader, cues: tuple[CueSpec, ...]) -> None:
     """Cue ids are unique, except that one id may have view-specific variants with disjoint views."""
     by_id: dict[str, list[CueSpec]] = {}
     for cue in cues:
@@ -593,5 +593,5 @@ def get_spec(exercise_id: str, spec_dir: str | Path | None = None) -> ExerciseSp
     path = folder / f"{exercise_id}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("*.yaml"))
-        raise SpecError(f"unknown exercise {exercise_id!r}{_did_you_mean(exercise_id, known)} (known: {', '.join(known)})")
+        raise SpecError(f"unknown exercise {exercise_id!r}{did_you_mean(exercise_id, known)} (known: {', '.join(known)})")
     return load_spec_file(path)

@@ -151,13 +151,13 @@ class CueScheduler:
 
     def __init__(self, config: SchedulerConfig | None = None) -> None:
         self.config = config or SchedulerConfig()
+        self._busy_until = -math.inf  # survives reset(): words already playing keep playing
         self.reset()
 
     def reset(self) -> None:
-        """Forget everything (a new set)."""
+        """Forget the set (a new set starts); what is being spoken right now still finishes."""
         self.dropped: list[Utterance] = []  # never said: stale, replaced or made moot
         self._pending: list[Utterance] = []
-        self._busy_until = -math.inf
         self._last_capped = -math.inf
         self._last_said: dict[str, float] = {}  # cue id -> when its message was spoken
         self._last_praised: dict[str, float] = {}

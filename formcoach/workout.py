@@ -30,7 +30,7 @@ from formcoach.pose import PoseEstimator
 from formcoach.report import report_dict
 from formcoach.session import Consumer, SessionRecord, run_session
 from formcoach.setup import SetupCheck, SetupConfig, SetupState, image_stats
-from formcoach.specs import Defaults, ExerciseSpec, _describe, _did_you_mean, _Reader  # same validation style as specs
+from formcoach.specs import Defaults, ExerciseSpec, describe, did_you_mean, Reader  # same validation style as specs
 from formcoach.voice import SchedulerConfig, number_words
 
 SCHEMA_VERSION = 1
@@ -83,7 +83,7 @@ class Routine:
     description: str = ""
 
 
-def _parse_dose(r: _Reader, exercise: str | None, catalog: Mapping[str, ExerciseSpec], extra: tuple[str, ...] = ()) -> Dose:
+def _parse_dose(r: Reader, exercise: str | None, catalog: Mapping[str, ExerciseSpec], extra: tuple[str, ...] = ()) -> Dose:
     sets, reps = r.int("sets", None), r.int("reps", None)
     for key, value in (("sets", sets), ("reps", reps)):
         if value == 0:
@@ -102,28 +102,28 @@ def _parse_dose(r: _Reader, exercise: str | None, catalog: Mapping[str, Exercise
 
 def parse_routine(data: Any, path: str, catalog: Mapping[str, ExerciseSpec]) -> Routine:
     """Validate a parsed routine YAML document against the exercise catalog. Raises SpecError."""
-    r = _Reader(path, data, "")
+    r = Reader(path, data, "")
     routine_id = r.str("id")
     stem = Path(path).stem
     if path != "<routine>" and stem != routine_id:
         r.fail(f"id {routine_id!r} must match the file name {stem!r}", "id")
     levels_raw = r.raw("levels", [])
     if not isinstance(levels_raw, list) or not all(isinstance(v, str) and v for v in levels_raw) or len(set(levels_raw)) != len(levels_raw):
-        r.fail(f"expected a list of distinct level names, e.g. [beginner, standard], found {_describe(levels_raw)}", "levels")
+        r.fail(f"expected a list of distinct level names, e.g. [beginner, standard], found {describe(levels_raw)}", "levels")
     clash = [lv for lv in levels_raw if lv in DOSE_KEYS or lv == "exercise"]
     if clash:
         r.fail(f"level name {clash[0]!r} clashes with an entry key ({', '.join(('exercise',) + DOSE_KEYS)})", "levels")
     levels = tuple(levels_raw)
     items = r.raw("exercises")
     if not isinstance(items, list) or not items:
-        r.fail(f"expected a list of exercises ({{exercise: ID, sets: N, reps: N | hold_s: S, rest_s: S}}), found {_describe(items)}", "exercises")
+        r.fail(f"expected a list of exercises ({{exercise: ID, sets: N, reps: N | hold_s: S, rest_s: S}}), found {describe(items)}", "exercises")
     entries = []
     for i, item in enumerate(items):
         er = r.child(f"exercises[{i}]", item)
         exercise = er.str("exercise")
         if exercise not in catalog:
             known = sorted(catalog)
-            er.fail(f"unknown exercise {exercise!r}{_did_you_mean(exercise, known)} (known: {', '.join(known)})", "exercise")
+            er.fail(f"unknown exercise {exercise!r}{did_you_mean(exercise, known)} (known: {', '.join(known)})", "exercise")
         dose = _parse_dose(er, exercise, catalog)
         per_level: dict[str, Dose] = {}
         for level in levels:
@@ -162,7 +162,7 @@ def load_routine(path_or_id: str | Path, catalog: Mapping[str, ExerciseSpec], ro
         by_id = folder / f"{path_or_id}.yaml"
         if path.suffix in (".yaml", ".yml") or not by_id.is_file():
             known = sorted(p.stem for p in folder.glob("*.yaml"))
-            raise SpecError(f"{path_or_id}: no such routine file or id{_did_you_mean(str(path_or_id), known)} "
+            raise SpecError(f"{path_or_id}: no such routine file or id{did_you_mean(str(path_or_id), known)} "
                             f"(routines in {folder}: {', '.join(known) or 'none'})")
         path = by_id
     try:
@@ -249,7 +249,7 @@ def plan_workout(routine: Routine, catalog: Mapping[str, ExerciseSpec], level: s
     the spec's `levels[level]`, the spec's `defaults`. `level=None` skips both level layers.
     """
     if level is not None and routine.levels and level not in routine.levels:
-        raise SpecError(f"{routine.path}: levels: unknown level {level!r}{_did_you_mean(level, routine.levels)} "
+        raise SpecError(f"{routine.path}: levels: unknown level {level!r}{did_you_mean(level, routine.levels)} "
                         f"(this routine has: {', '.join(routine.levels)})")
     out: list[PlannedSet] = []
     for i, entry in enumerate(routine.exercises):

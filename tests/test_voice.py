@@ -270,8 +270,16 @@ def test_session_ending_mid_hold_is_not_called_early():
 def test_reset_starts_a_new_set():
     s = CueScheduler()
     said(timeline(2, [raised(1.0, "back", "Back straight")]), s)
+    s.reset()  # the next set, later on the same source clock: the cue's cooldown is forgotten
+    assert said(timeline(12, [raised(11.0, "back", "Back straight")]), s) == [(11.0, "Back straight")]
+
+
+def test_reset_does_not_talk_over_words_still_playing():
+    s = CueScheduler()
+    said(timeline(2, [raised(1.0, "back", "Keep your back straight and your chest proud")]), s)
     s.reset()
-    assert said(timeline(2, [raised(1.0, "back", "Back straight")]), s) == [(1.0, "Back straight")]
+    out = said(timeline(8, [rep(1.5, 1)]), s)
+    assert [text for _, text in out] == ["one"] and out[0][0] > 1.5 + 1.0  # after the first message ends
 
 
 def test_beeps_only_keeps_reps_hold_points_and_set_end():
@@ -537,10 +545,10 @@ def test_end_set_is_idempotent_and_announcements_take_the_floor():
     assert [u.text for u in coach.end_set()] == ["Set done: one rep", CLEAN_SET]
     assert coach.end_set() == []
     coach.announce("Rest thirty seconds", t=2.0)  # after the set-end words (2.0 + 1.84 + 1.45 s)
-    coach.reset()  # a new set (its clock may restart at 0): the busy estimate restarts too
-    coach.announce("Next: superman", t=0.0)
+    coach.reset()  # a new set, later on the same source clock
+    coach.announce("Next: superman", t=10.0)
     coach.close()  # nothing happened since the announcement: no set end
-    assert speaker.said[-2:] == [(pytest.approx(2.0 + 4 / 2.6 + 4 / 2.6 + 0.6), "Rest thirty seconds"), (0.0, "Next: superman")]
+    assert speaker.said[-2:] == [(pytest.approx(2.0 + 4 / 2.6 + 4 / 2.6 + 0.6), "Rest thirty seconds"), (10.0, "Next: superman")]
 
 
 def test_set_end_drops_waiting_countdowns_and_cues_but_keeps_rep_numbers():
