@@ -152,7 +152,7 @@ def _voice(args: argparse.Namespace) -> list:
 
 
 def _spec(args: argparse.Namespace) -> ExerciseSpec:
-    return get_spec(args.exercise, args.specs)
+    return get_spec(args.exercise, args.specs).at_level(getattr(args, "level", None))
 
 
 def _finish(record, out_dir: Path, quiet: bool) -> int:
@@ -343,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse a recorded video: report.json, metrics.csv, annotated.mp4")
     p.add_argument("video")
     p.add_argument("--exercise", "-e", required=True, help="exercise id (see `formcoach exercises`)")
+    p.add_argument("--level", help="a level from the spec (e.g. beginner): its hold target")
     p.add_argument("--out", "-o", help="output folder (default formcoach-out/VIDEO_NAME)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     p.add_argument("--save-landmarks", action="store_true", help="also save raw landmarks (landmarks.npz) for replay")
@@ -352,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("live", help="coach live from a webcam (or a video file played like one)")
     p.add_argument("--exercise", "-e", required=True)
+    p.add_argument("--level", help="a level from the spec (e.g. beginner): its hold target")
     p.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
     p.add_argument("--source", help="use a video file as a fake camera, played at its real frame rate")
     p.add_argument("--headless", action="store_true", help="no window (events are printed; report written at the end)")
@@ -402,6 +404,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("formcoach: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

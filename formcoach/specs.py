@@ -7,6 +7,7 @@ See docs/spec_format.md for the format with examples.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from dataclasses import dataclass, field
@@ -144,6 +145,26 @@ class ExerciseSpec:
     tips: tuple[str, ...] = ()
     levels: Mapping[str, Defaults] = field(default_factory=dict)
     display: tuple[str, ...] = ()  # metrics the overlay shows (1–3)
+
+    def with_hold_target(self, target_s: float) -> ExerciseSpec:
+        """The same exercise with another hold target (a level or a routine's dose)."""
+        if self.hold is None:
+            return self
+        rule = dataclasses.replace(self.hold.rule, target_s=float(target_s))
+        return dataclasses.replace(self, hold=dataclasses.replace(self.hold, rule=rule))
+
+    def at_level(self, level: str | None) -> ExerciseSpec:
+        """The exercise as prescribed for a level (`levels:` in the spec): its hold target.
+
+        Raises SpecError naming the levels the spec has.
+        """
+        if level is None:
+            return self
+        if level not in self.levels:
+            known = ", ".join(self.levels) or "none"
+            raise SpecError(f"{self.path}: no level {level!r} for {self.id} (levels: {known})")
+        dose = self.levels[level]
+        return self.with_hold_target(dose.hold_s) if dose.hold_s is not None else self
 
     @property
     def needs_segmentation(self) -> bool:

@@ -269,8 +269,7 @@ def plan_workout(routine: Routine, catalog: Mapping[str, ExerciseSpec], level: s
         if spec.hold is not None:
             if hold_s is None:
                 hold_s = spec.hold.rule.target_s
-            rule = dataclasses.replace(spec.hold.rule, target_s=float(hold_s))
-            spec = dataclasses.replace(spec, hold=dataclasses.replace(spec.hold, rule=rule))
+            spec = spec.with_hold_target(hold_s)
         for s in range(1, sets + 1):
             out.append(PlannedSet(index=len(out) + 1, entry=i, spec=spec, set_no=s, sets=sets, reps=reps,
                                   hold_s=float(hold_s) if hold_s is not None else None, rest_s=rest_s))

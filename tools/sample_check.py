@@ -39,7 +39,7 @@ def analyse_clip(name: str, out_dir: Path | None = None) -> ClipResult:
     from formcoach.specs import get_spec
 
     sidecar = json.loads((SAMPLES / f"{name}.json").read_text())
-    spec = get_spec(sidecar["exercise"])
+    spec = get_spec(sidecar["exercise"]).at_level(sidecar.get("level"))  # a clip may be performed at a level
 
     def annotated(info) -> list:
         from formcoach.cli import AnnotatedVideo

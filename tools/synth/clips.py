@@ -7,6 +7,8 @@ props, camera, rep truth and the ground-truth definitions the sidecar needs.
 
 from __future__ import annotations
 
+import importlib
+
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -302,6 +304,39 @@ def _superman(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
 BUILDERS = {"hip_hinge": _hip_hinge, "wall_squat": _wall_squat, "pull_up": _pull_up,
             "superman": _superman}
 
+#: Per-exercise scene set-up for families defined elsewhere: (body, params, stage, duration,
+#: extras) -> (room, mat, furniture, props, extras). The four families above are set up inline.
+SceneHook = Callable[..., tuple]
+SCENES: dict[str, SceneHook] = {}
+
+#: More exercise families live in their own modules (one per group of exercises), each defining
+#: CLIPS, BUILDERS, ANGLES, FAULTS, HOLD_RULES (callables on the per-frame truth columns),
+#: HOLD_TARGET_S and SCENES like the tables in this file. They are merged here, in this order.
+FAMILY_MODULES = ("tools.synth.fam_floor", "tools.synth.fam_standing", "tools.synth.fam_equipment")
+
+
+def _merge_families() -> None:
+    global CLIPS, CLIP_NAMES
+    for module_name in FAMILY_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that family has not been written yet
+            raise
+        CLIPS = CLIPS + tuple(module.CLIPS)
+        for table, extra in ((BUILDERS, module.BUILDERS), (ANGLES, module.ANGLES), (FAULTS, module.FAULTS),
+                             (HOLD_RULES, getattr(module, "HOLD_RULES", {})),
+                             (HOLD_TARGET_S, getattr(module, "HOLD_TARGET_S", {})),
+                             (SCENES, getattr(module, "SCENES", {}))):
+            clash = set(table) & set(extra)
+            if clash:
+                raise ValueError(f"{module_name} redefines {sorted(clash)}")
+            table.update(extra)
+    CLIP_NAMES = tuple(c.name for c in CLIPS)
+    if len(set(CLIP_NAMES)) != len(CLIP_NAMES):
+        raise ValueError("duplicate clip names across family modules")
+
 
 def plan_clip(spec: ClipSpec) -> Plan:
     """Turn a table row into a renderable plan (deterministic for the row's seed)."""
@@ -323,4 +358,9 @@ def plan_clip(spec: ClipSpec) -> Plan:
         props = pullup_station(0.0, bar["y_m"], bar["axis_z_m"])
     if spec.exercise == "superman":
         mat = (-0.45, 0.45, -1.35, 1.05)
+    if spec.exercise in SCENES:
+        room, mat, furniture, props, extras = SCENES[spec.exercise](body, params, stage, duration, extras)
     return Plan(spec, body, duration, params, stage, camera, room, mat, furniture, props, reps, extras)
+
+
+_merge_families()

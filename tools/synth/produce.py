@@ -62,7 +62,10 @@ def render_frame(plan: Plan, bg: np.ndarray, t: float) -> tuple[np.ndarray, Fram
     return cv2.GaussianBlur(finish(img), (0, 0), FRAME_BLUR), truth
 
 
-def _hold_mask(rule: str, cols: dict[str, np.ndarray]) -> np.ndarray:
+def _hold_mask(rule, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Per-frame hold truth: a callable on the truth columns (family modules) or a named rule."""
+    if callable(rule):
+        return np.asarray(rule(cols), dtype=bool)
     if rule == "knee_2d <= 100":
         return cols["knee_2d"] <= 100
     if rule == "arm_elevation_2d >= 5 and leg_elevation_2d >= 5":
@@ -138,7 +141,7 @@ def build_sidecar(plan: Plan, truths: list[FrameTruth | None]) -> dict[str, obje
         "duration_s": round(n / FPS, 3),
         "seed": spec.seed,
         "reps": rep_ivals,
-        "hold_rule": rule,
+        "hold_rule": rule if rule is None or isinstance(rule, str) else (rule.__doc__ or rule.__name__).strip(),
         "hold_target_s": HOLD_TARGET_S.get(spec.exercise),
         "scene": {k: v for k, v in plan.extras.items()},
         "angles": {d.name: d.as_json() for d in defs} if plan.body is not None else {},
