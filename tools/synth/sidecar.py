@@ -13,8 +13,29 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 SCHEMA_VERSION = 1
-EXERCISES = ("hip_hinge", "wall_squat", "pull_up", "superman")
-FAULT_IDS = ("rounded_back", "too_shallow", "hold_short", "swinging", "chin_below_bar", "no_full_hang")
+SPEC_DIR = pathlib.Path(__file__).resolve().parents[2] / "exercise_specs"
+
+
+def catalog_ids(spec_dir: pathlib.Path = SPEC_DIR) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(exercise ids, cue ids) of the spec catalog, read from the YAML files directly (the tool
+    does not import the runtime package). Cue ids: cues, partial/incomplete-return and short-hold
+    cues, and the engine's defaults for the last two."""
+    import yaml
+
+    exercises, cues = set(), {"too_shallow", "hold_short"}
+    for path in sorted(spec_dir.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        exercises.add(path.stem)
+        cues |= {c["id"] for c in data.get("cues", []) if isinstance(c, dict) and "id" in c}
+        for block, key in (("reps", "partial"), ("reps", "incomplete_return"), ("hold", "short")):
+            sub = (data.get(block) or {}).get(key) or {}
+            if "cue" in sub:
+                cues.add(sub["cue"])
+    return tuple(sorted(exercises)), tuple(sorted(cues))
+
+
+# Every exercise of the catalog may have samples; their faults are the catalog's cue ids.
+EXERCISES, FAULT_IDS = catalog_ids()
 REQUIRED: dict[str, type | tuple[type, ...]] = {
     "schema_version": int, "name": str, "exercise": str, "expected_rep_count": int,
     "expected_partial_reps": int, "expected_holds": list, "expected_faults": list,
