@@ -141,18 +141,22 @@ class _WindowRange:
 
 
 class _Baseline:
-    """Median of a value over the first `frames` frames in which a condition held."""
+    """Median of a value over the most recent `frames` frames in which a condition held.
+
+    Rolling, not fixed at the start: the reference is how the person stood just before this rep
+    (arms placed, stance settled), not while they were still walking in.
+    """
 
     def __init__(self, frames: int) -> None:
         self.frames = frames
-        self.values: list[float] = []
+        self.values: deque[float] = deque(maxlen=frames)
 
     @property
     def value(self) -> float:
         return float(np.median(self.values)) if len(self.values) >= self.frames else NAN
 
     def offer(self, value: float) -> None:
-        if len(self.values) < self.frames and value == value:
+        if value == value:
             self.values.append(value)
 
 
