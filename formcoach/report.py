@@ -73,6 +73,7 @@ def report_dict(record: SessionRecord) -> dict[str, Any]:
         "ended_by": record.ended_by,
         "frames": {"total": record.frames_total, "with_pose": record.frames_with_pose},
         "view": main_view,
+        "view_ok": main_view is None or main_view in spec.views,  # False: counts and checks may be unreliable
         "rep_count": len(record.reps),
         "reps": [rep_dict(r) for r in record.reps],
         "partial_reps": [rep_dict(r) for r in record.partial_reps],
@@ -128,6 +129,10 @@ def summary_text(record: SessionRecord) -> str:
     lines.append(f"  person detected in {detected:.0%} of {record.frames_total} frames")
     if record.frames_total and record.frames_with_pose == 0:
         lines.append("  nobody was seen: check that your whole body is in the picture and the room is lit")
+    if not doc["view_ok"]:
+        wanted = " or ".join(record.spec.views)
+        lines.append(f"  warning: the camera saw you mostly from the {doc['view']}; {record.spec.name} is checked from the "
+                     f"{wanted}: counts and checks may be wrong")
     if record.spec.reps is not None:
         lines.append(f"  reps: {len(record.reps)}" + (f"  (+{len(record.partial_reps)} partial, not counted)" if record.partial_reps else ""))
     for h in record.holds:
