@@ -617,8 +617,8 @@ CLIPS: tuple[ClipSpec, ...] = (
              "Dumbbell shrugs seen from the front: shoulders raised high toward the ears, arms "
              "hanging straight."),
     ClipSpec("shrug_shallow", "shrug", "female", "side", 662, 2,
-             "Shrugs that lift the shoulders only about a third of the way: partial, none counts.",
-             ("too_shallow",), {"shrug": 8.0}),
+             "Shrugs that lift the shoulders only half way (3 cm instead of 6): partial, none counts.",
+             ("too_shallow",), {"shrug": 12.0}),
     ClipSpec("arm_circles_good", "arm_circles", "female", "side", 671, 4,
              "Arm circles: arms out to the sides in line with the shoulders, 2 forward then 2 "
              "backward circles, seen from the side."),
