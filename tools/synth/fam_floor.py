@@ -519,12 +519,8 @@ CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("prone_leg_raise_bent_knees", "prone_leg_raise", "female", "floor_side", 652, 2,
              "Prone leg raise with the knees bent to 110 deg (feet up instead of legs up).",
              ("bent_knees",), {"knee": 110.0, "leg": 10.0}),
-    ClipSpec("cat_cow_good", "cat_cow", "female", "floor_side", 661, 2,
-             "Cat-cow on all fours: from neutral arch (cow), round fully (cat), arch, round, arch, "
-             "back to neutral."),
-    ClipSpec("cat_cow_shallow", "cat_cow", "male", "floor_side", 662, 2,
-             "Cat-cow whose rounding stops at a third of the range: partials, none counts.",
-             ("too_shallow",), {"cat": 12.0}),
+    # cat_cow_good / cat_cow_shallow: no spec yet (the back outline of a quadruped is traced on
+    # the wrong side: see the issue-4 report), so no clips either.
     ClipSpec("plank_good", "plank", "male", "floor_side", 671, 0,
              "Forearm plank at a 5 s hold: from the knees, lift into a straight plank, hold about "
              "6 s, knees down.", (), {"hold": 6.0, "level": "beginner"}),
