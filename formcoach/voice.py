@@ -33,13 +33,14 @@ class UtteranceKind(str, Enum):
 
 
 # Priorities, higher first. At or above MUST_SAY an utterance is never dropped for being late:
-# it waits for the current one to finish (rep numbers, hold "done", set end).
+# it waits for the current one to finish (rep numbers, hold start and "done", set end).
 MUST_SAY = KEEP_PRIORITY  # 90
 P_REP = 100
 P_SET_END = 95
 P_HOLD_DONE = 90
 P_ANNOUNCE = 90
 P_COUNTDOWN = 80
+P_HOLD_START = MUST_SAY  # "Hold": like a rep number, never dropped for being late
 P_INFO = 70
 P_POSE_LOST = 65
 P_CUE = {Severity.ERROR: 60, Severity.WARNING: 50, Severity.INFO: 40}
@@ -189,12 +190,13 @@ class CueScheduler:
         """End of the set: closing events, then set end and clean-set praise, all returned now.
 
         Waiting rep numbers, "Done" and info are kept (in order, before the set end); waiting
-        cues, praise and countdowns are moot and dropped. Times are spaced by speaking time.
+        cues, praise, countdowns and a hold's "Hold" are moot and dropped. Times are spaced by speaking time.
         """
         t = max([self._last_t, *(ev.t for ev in events)])
         self._ingest(events, t, None)
         keep = [u for u in self._pending
-                if u.priority >= MUST_SAY or (u.kind == UtteranceKind.INFO and t - u.t <= self.config.stale_s)]
+                if (u.priority >= MUST_SAY and not (u.kind == UtteranceKind.COUNTDOWN and u.text == HOLD))
+                or (u.kind == UtteranceKind.INFO and t - u.t <= self.config.stale_s)]
         self.dropped += [u for u in self._pending if u not in keep]
         keep.sort(key=lambda u: (u.priority < MUST_SAY, u.t))  # must-say first, then chronological
         self._pending = []
@@ -257,7 +259,8 @@ class CueScheduler:
                     self._queue(Utterance(t, ev.message, UtteranceKind.REP, P_REP, cue=ev.cue))
             elif isinstance(ev, HoldStarted):
                 self._marks = countdown_marks(ev.target_s)
-                self._queue(Utterance(t, HOLD, UtteranceKind.COUNTDOWN, P_COUNTDOWN, Beep.START))
+                # Must-say: someone face down on the floor hears, not sees, that the timer started.
+                self._queue(Utterance(t, HOLD, UtteranceKind.COUNTDOWN, P_HOLD_START, Beep.START))
             elif isinstance(ev, HoldEnded):
                 self._marks = []
                 hold = ev.hold

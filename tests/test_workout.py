@@ -357,7 +357,7 @@ def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
     order = ["Next: wall squat", "Go", "one", "two", "three", "Set done: three reps", "Rest one second",
              "Next: superman", "Go", "Hold", "Done", "Set done", "Workout done"]
     it = iter(texts)
-    assert all(any(text.startswith(o) for text in it) for o in order), texts
+    assert all(any(text.startswith(o) for text in it) for o in order), "\n".join(texts)
 
     doc = json.loads(write_workout_report(rec, tmp_path / "out").read_text())
     assert [s["exercise"] for s in doc["sets"]] == ["wall_squat", "superman"]
