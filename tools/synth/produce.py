@@ -148,6 +148,8 @@ def build_sidecar(plan: Plan, truths: list[FrameTruth | None]) -> dict[str, obje
         "frames": frames,
         "points_2d": points_2d,
         "generator": "python tools/render_samples.py " + spec.name,
+        # A clip performed at one of its spec's levels (e.g. a short hold): sample_check applies it.
+        **({"level": plan.extras["level"]} if "level" in plan.extras else {}),
     }
 
 
