@@ -224,6 +224,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             estimator.close()
     if getattr(source, "unplugged", False):
         record.ended_by = "camera lost"
+    record.frames_dropped = getattr(source, "dropped", 0)
     return _finish(record, out_dir, quiet=False)
 
 

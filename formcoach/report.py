@@ -71,7 +71,7 @@ def report_dict(record: SessionRecord) -> dict[str, Any]:
         "duration_s": _num(record.duration_s),
         "fps": _num(record.fps, 2),
         "ended_by": record.ended_by,
-        "frames": {"total": record.frames_total, "with_pose": record.frames_with_pose},
+        "frames": {"total": record.frames_total, "with_pose": record.frames_with_pose, "dropped": record.frames_dropped},
         "view": main_view,
         "view_ok": main_view is None or main_view in spec.views,  # False: counts and checks may be unreliable
         "rep_count": len(record.reps),

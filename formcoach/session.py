@@ -40,6 +40,7 @@ class SessionRecord:
     fps: float
     frames_total: int = 0
     frames_with_pose: int = 0
+    frames_dropped: int = 0  # frames a real-time source skipped because analysis fell behind
     duration_s: float = 0.0
     t: list[float] = field(default_factory=list)
     series: dict[str, list[float]] = field(default_factory=dict)  # metric -> per-frame values
