@@ -83,7 +83,7 @@ class Overlay:
             if not np.all(np.isfinite(anchor)):
                 continue
             x, y = int(anchor[0] + 12 * s), int(anchor[1] - 8 * s)
-            label = f"{name} {value:.0f}" if m.unit == "deg" else f"{name} {value:.2f}"
+            label = f"{name} {round(value)}" if m.unit == "deg" else f"{name} {value:.2f}"
             _text(img, label, (x, y), 0.55 * s, _ACCENT, max(1, int(s)))
 
     def _counter(self, img: np.ndarray, result: FrameResult, s: float) -> None:
@@ -110,7 +110,7 @@ class Overlay:
             y += int(24 * s)
             value = result.metrics.get(name, math.nan)
             unit = self.spec.metrics[name].unit
-            shown = "--" if not math.isfinite(value) else (f"{value:.0f} deg" if unit == "deg" else f"{value:.2f}")
+            shown = "--" if not math.isfinite(value) else (f"{round(value)} deg" if unit == "deg" else f"{value:.2f}")
             _text(img, f"{name}: {shown}", (x0 + int(8 * s), y), 0.5 * s)
 
     def _cue_banner(self, img: np.ndarray, result: FrameResult, s: float) -> None:
