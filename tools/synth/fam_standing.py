@@ -391,7 +391,8 @@ def _bent_over_row(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tupl
     turns, flags = [], []
     for _ in range(spec.reps):
         turns.append(dict(hinge, pull=1.0 + float(rng.uniform(-0.03, 0.03)), trunk=hinge["trunk"] - rise))
-        flags.append((True, ("torso_moving",) if rise >= 12 else ()))
+        pull_trunk = hinge["trunk"] - rise
+        flags.append((True, tuple(f for f, bad in (("torso_moving", rise >= 12), ("hinge_angle", pull_trunk < 30)) if bad)))
     # Set-up: stand, hinge to 45 deg, row, stand up again at the end.
     t0 = float(rng.uniform(0.9, 1.1))
     t1 = t0 + 1.2
@@ -598,14 +599,15 @@ CLIPS: tuple[ClipSpec, ...] = (
              "Bent-over dumbbell row, good form: hinged to about 45 degrees, flat back, dumbbells "
              "pulled to the navel, torso still."),
     ClipSpec("bent_over_row_torso_moving", "bent_over_row", "female", "side", 642, 2,
-             "Bent-over row with momentum: the torso swings up about 25 degrees at every pull.",
-             ("torso_moving",), {"rise": 25.0}),
+             "Bent-over row with momentum: the torso swings up about 25 degrees at every pull "
+             "(to 23 degrees of lean, out of the 45-degree hinge).",
+             ("torso_moving", "hinge_angle"), {"rise": 25.0}),
     ClipSpec("bent_over_reverse_fly_good", "bent_over_reverse_fly", "female", "side", 651, 2,
              "Bent-over reverse fly seen from the front (the person faces the camera): hinged, "
              "arms raised sideways to parallel with slightly bent elbows, slowly.", (), {}),
     ClipSpec("bent_over_reverse_fly_low", "bent_over_reverse_fly", "male", "side", 652, 2,
-             "Bent-over reverse fly seen from the front, arms raised only about 45 degrees: partial "
-             "reps, none counts.", ("too_low",), {"lift": 45.0}),
+             "Bent-over reverse fly seen from the front, arms raised only about 50 degrees (not to "
+             "parallel): partial reps, none counts.", ("too_low",), {"lift": 50.0}),
     ClipSpec("shrug_good", "shrug", "male", "side", 661, 2,
              "Dumbbell shrugs seen from the front: shoulders raised high toward the ears, arms "
              "hanging straight."),
@@ -664,7 +666,7 @@ FAULTS: dict[str, tuple[str, ...]] = {
     "deadlift": ("rounded_back", "too_shallow"),
     "squat": ("too_shallow", "heels_up"),
     "seated_hip_hinge": ("too_deep", "feet_forward"),
-    "bent_over_row": ("torso_moving",),
+    "bent_over_row": ("torso_moving", "hinge_angle"),
     "bent_over_reverse_fly": ("too_low",),
     "shrug": ("too_shallow",),
     "arm_circles": ("arms_low",),
