@@ -81,7 +81,6 @@ def build_sidecar(plan: Plan, truths: list[FrameTruth | None]) -> dict[str, obje
     defs = ANGLES[spec.exercise]
     frames: dict[str, list] = {"t": sidecar.rounded(t, 3)}
     cols: dict[str, np.ndarray] = {}
-    points_2d: dict[str, list] = {}
     if plan.body is not None:
         p3 = {k: np.stack([tr.points_3d[k] for tr in truths]) for k in truths[0].points_3d}
         p2 = {k: np.stack([tr.points_2d[k] for tr in truths]) for k in truths[0].points_2d}
@@ -95,8 +94,6 @@ def build_sidecar(plan: Plan, truths: list[FrameTruth | None]) -> dict[str, obje
         for k in sidecar.POINTS_2D:
             inside &= (p2[k][:, 0] >= 0) & (p2[k][:, 0] < w) & (p2[k][:, 1] >= 0) & (p2[k][:, 1] < h)
         cols["in_view"] = inside.astype(float)
-        points_2d = {k: [[round(float(x), 1), round(float(y), 1)] for x, y in p2[k]]
-                     for k in sidecar.POINTS_2D}
     holds: list[dict[str, float]] = []
     hold_mask = np.zeros(n, bool)
     rule = HOLD_RULES.get(spec.exercise)
@@ -146,7 +143,6 @@ def build_sidecar(plan: Plan, truths: list[FrameTruth | None]) -> dict[str, obje
         "scene": {k: v for k, v in plan.extras.items()},
         "angles": {d.name: d.as_json() for d in defs} if plan.body is not None else {},
         "frames": frames,
-        "points_2d": points_2d,
         "generator": "python tools/render_samples.py " + spec.name,
         # A clip performed at one of its spec's levels (e.g. a short hold): sample_check applies it.
         **({"level": plan.extras["level"]} if "level" in plan.extras else {}),

@@ -41,7 +41,7 @@ REQUIRED: dict[str, type | tuple[type, ...]] = {
     "expected_partial_reps": int, "expected_holds": list, "expected_faults": list,
     "body": (str, type(None)), "view": str, "camera": dict, "fps": (int, float), "frame_count": int,
     "duration_s": (int, float), "seed": int, "reps": list, "description": str, "angles": dict,
-    "frames": dict, "points_2d": dict,
+    "frames": dict,
 }
 # MediaPipe-equivalent points written per frame (pixels).
 POINTS_2D = ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
@@ -116,9 +116,6 @@ def validate(d: Mapping[str, Any]) -> list[str]:
             errs.append(f"angles.{name}: bad definition {a}")
         elif n and (f"{name}_2d" not in frames or f"{name}_3d" not in frames):
             errs.append(f"angles.{name}: frames lack {name}_2d/{name}_3d")
-    for k, col in d["points_2d"].items():
-        if len(col) != n:
-            errs.append(f"points_2d.{k}: {len(col)} values for {n} frames")
     for f in d["expected_faults"]:
         if n and f"fault_{f}" not in frames:
             errs.append(f"frames: no per-frame truth fault_{f}")
