@@ -288,7 +288,7 @@ def place_band(template: TriMesh, a: np.ndarray, b: np.ndarray, sag: float) -> n
 
 # --------------------------------------------------------------------------- builders
 def _keys(rng: np.random.Generator, top: dict, turns: list[dict], flags: list, tempo: mo.Tempo,
-          sway: dict[str, float], idle: tuple[float, float] = (1.6, 1.9)) -> tuple:
+          sway: dict[str, float], idle: tuple[float, float] = (1.5, 1.6)) -> tuple:
     t0 = float(rng.uniform(*idle))
     keys, reps, t_end = mo.rep_keys(rng, t0, top, turns, tempo, flags)
     track = mo.Track((mo.Key(0.0, top), *keys), mo.Sway.make(rng, sway))
@@ -334,12 +334,42 @@ def _romanian_deadlift(spec: ClipSpec, body: Body, rng: np.random.Generator) -> 
     return _hinge_family(
         spec, body, rng, top=top, bottom=bottom, depth_key="trunk", counted=lambda d: d >= 70,
         faults=lambda b: tuple(f for f, bad in (("rounded_back", b["flex"] >= FLEX_FAULT),) if bad),
-        tempo=mo.Tempo(move=(2.3, 2.8), turn=(0.4, 0.6), pause=(0.4, 0.6)), arms=arms_hang, grips="dumbbell",
+        tempo=mo.Tempo(move=(2.0, 2.4), turn=(0.3, 0.4), pause=(0.3, 0.4)), arms=arms_hang, grips="dumbbell",
         sway={"trunk": 1.0, "knee": 0.8, "neck": 2.0}, jitter={"trunk": 3.0, "knee": 2.0})
+
+
+def _deadlift_hips_first(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
+    """Hips shoot up first: from the floor the knees straighten (to ~160) while the chest stays
+    down, then the straight-legged torso is hauled up (the back does the lifting)."""
+    top = dict(STAND, knee=175.0)
+    bottom = dict(top, trunk=66.0, knee=92.0, shin_lean=20.0, neck=-12.0)
+    t = float(rng.uniform(1.5, 1.6))
+    keys, reps = [mo.Key(0.0, top), mo.Key(t, top)], []
+    for i in range(spec.reps):
+        b = dict(bottom, trunk=bottom["trunk"] + float(rng.uniform(-2, 2)))
+        t1 = t + float(rng.uniform(1.1, 1.2))  # down
+        t2 = t1 + 0.3  # at the floor
+        t3 = t2 + 0.5  # hips up, knees straight, chest still down
+        t4 = t3 + 0.4
+        t5 = t4 + float(rng.uniform(0.8, 0.9))  # torso hauled up
+        keys += [mo.Key(t1, b), mo.Key(t2, b), mo.Key(t3, dict(b, knee=160.0, shin_lean=6.0, trunk=b["trunk"] + 2)),
+                 mo.Key(t4, dict(b, knee=164.0, shin_lean=5.0, trunk=b["trunk"] - 4)), mo.Key(t5, top)]
+        reps.append(mo.Rep(round(t, 3), round((t1 + t2) / 2, 3), round(t5, 3), True, ("hips_first",)))
+        t = t5 + float(rng.uniform(0.3, 0.4))
+        keys.append(mo.Key(t, top))
+    track = mo.Track(tuple(keys), mo.Sway.make(rng, {"trunk": 1.0, "knee": 1.0, "neck": 2.0}))
+    props = _props("dumbbell")
+
+    def st(b: Body, p: dict[str, float]) -> mo.Staged:
+        return stage(b, p, arms_hang, props, "dumbbell")
+
+    return track.at, st, reps, t + float(rng.uniform(1.1, 1.2)), {"_props": props}
 
 
 def _deadlift(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     v = spec.variant
+    if v.get("hips_first"):
+        return _deadlift_hips_first(spec, body, rng)
     top = dict(STAND, knee=175.0)
     bottom = dict(top, trunk=v.get("trunk", 66.0), flex=v.get("flex", 0.0), knee=v.get("knee", 92.0),
                   shin_lean=20.0, neck=-12.0)
@@ -347,7 +377,7 @@ def _deadlift(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
         spec, body, rng, top=top, bottom=bottom, depth_key="trunk", counted=lambda d: d >= 50,
         faults=lambda b: tuple(f for f, bad in (("rounded_back", b["flex"] >= FLEX_FAULT),
                                                 ("too_shallow", b["trunk"] < 45)) if bad),
-        tempo=mo.Tempo(move=(2.4, 3.0), turn=(0.3, 0.5), pause=(0.4, 0.7)), arms=arms_hang, grips="dumbbell",
+        tempo=mo.Tempo(move=(2.0, 2.4), turn=(0.3, 0.4), pause=(0.3, 0.4)), arms=arms_hang, grips="dumbbell",
         sway={"trunk": 1.0, "knee": 1.0, "neck": 2.0}, jitter={"trunk": 2.0, "knee": 3.0})
 
 
@@ -367,7 +397,7 @@ def _squat(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
         spec, body, rng, top=top, bottom=bottom, depth_key="knee", counted=lambda k: k <= 100,
         faults=lambda b: tuple(f for f, bad in (("too_shallow", b["knee"] > 115),
                                                 ("heels_up", b["foot"] > 10)) if bad),
-        tempo=mo.Tempo(move=(2.4, 3.0), turn=(0.3, 0.5), pause=(0.4, 0.7)), arms=arms, grips=None,
+        tempo=mo.Tempo(move=(2.0, 2.4), turn=(0.3, 0.4), pause=(0.3, 0.4)), arms=arms, grips=None,
         sway={"trunk": 1.0, "knee": 1.0, "neck": 2.0}, jitter={"knee": 3.0, "trunk": 2.0})
 
 
@@ -379,7 +409,7 @@ def _seated_hip_hinge(spec: ClipSpec, body: Body, rng: np.random.Generator) -> t
         spec, body, rng, top=top, bottom=bottom, depth_key="trunk", counted=lambda d: d >= 38,
         faults=lambda b: tuple(f for f, bad in (("too_deep", b["trunk"] > 60),
                                                 ("feet_forward", abs(b["shin"] - 180) > 20)) if bad),
-        tempo=mo.Tempo(move=(2.4, 3.0), turn=(0.3, 0.5), pause=(0.4, 0.7)), arms=arms_on_hips, grips=None,
+        tempo=mo.Tempo(move=(2.0, 2.4), turn=(0.3, 0.4), pause=(0.3, 0.4)), arms=arms_on_hips, grips=None,
         sway={"trunk": 0.8, "neck": 2.0}, jitter={"trunk": 2.0}, seated=True)
 
 
@@ -394,20 +424,20 @@ def _bent_over_row(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tupl
         pull_trunk = hinge["trunk"] - rise
         flags.append((True, tuple(f for f, bad in (("torso_moving", rise >= 12), ("hinge_angle", pull_trunk < 30)) if bad)))
     # Set-up: stand, hinge to 45 deg, row, stand up again at the end.
-    t0 = float(rng.uniform(0.9, 1.1))
-    t1 = t0 + 1.2
+    t0 = float(rng.uniform(0.6, 0.7))
+    t1 = t0 + 0.9
     keys, reps, t_end = mo.rep_keys(rng, t1 + 0.3, hinge, turns,
-                                    mo.Tempo(move=(1.9, 2.3), turn=(0.4, 0.6), pause=(0.3, 0.5)), flags)
+                                    mo.Tempo(move=(1.8, 2.1), turn=(0.4, 0.5), pause=(0.3, 0.4)), flags)
     t_up = t_end + 0.3
     keys = [mo.Key(0.0, stand), mo.Key(t0, stand), mo.Key(t1, hinge), *keys, mo.Key(t_up, hinge),
-            mo.Key(t_up + 1.2, stand)]
+            mo.Key(t_up + 1.0, stand)]
     track = mo.Track(tuple(keys), mo.Sway.make(rng, {"trunk": 0.8, "knee": 0.8, "neck": 2.0}))
     props = _props("dumbbell")
 
     def st(b: Body, p: dict[str, float]) -> mo.Staged:
         return stage(b, p, arms_row, props, "dumbbell")
 
-    return track.at, st, reps, t_up + 1.2 + float(rng.uniform(0.9, 1.1)), {"_props": props}
+    return track.at, st, reps, t_up + 1.0 + float(rng.uniform(0.7, 0.8)), {"_props": props}
 
 
 def _reverse_fly(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
@@ -421,20 +451,20 @@ def _reverse_fly(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
         lift = top_lift + float(rng.uniform(-3, 3))
         turns.append(dict(hinge, lift=lift))
         flags.append((lift >= 65, () if lift >= 65 else ("too_low",)))
-    t0 = float(rng.uniform(0.9, 1.1))
-    t1 = t0 + 1.2
+    t0 = float(rng.uniform(0.6, 0.7))
+    t1 = t0 + 0.9
     keys, reps, t_end = mo.rep_keys(rng, t1 + 0.3, hinge, turns,
-                                    mo.Tempo(move=(2.2, 2.6), turn=(0.3, 0.4), pause=(0.3, 0.5)), flags)
+                                    mo.Tempo(move=(2.0, 2.3), turn=(0.3, 0.4), pause=(0.3, 0.4)), flags)
     t_up = t_end + 0.3
     keys = [mo.Key(0.0, stand), mo.Key(t0, stand), mo.Key(t1, hinge), *keys, mo.Key(t_up, hinge),
-            mo.Key(t_up + 1.2, stand)]
+            mo.Key(t_up + 1.0, stand)]
     track = mo.Track(tuple(keys), mo.Sway.make(rng, {"trunk": 0.8, "lift": 1.5, "neck": 2.0}))
     props = _props("dumbbell")
 
     def st(b: Body, p: dict[str, float]) -> mo.Staged:
         return stage(b, p, arms_fly, props, "dumbbell")
 
-    return track.at, st, reps, t_up + 1.2 + float(rng.uniform(0.9, 1.1)), {"_props": props}
+    return track.at, st, reps, t_up + 1.0 + float(rng.uniform(0.7, 0.8)), {"_props": props}
 
 
 def _shrug(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
@@ -446,7 +476,7 @@ def _shrug(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
         h = height + float(rng.uniform(-1.5, 1.5))
         turns.append(dict(top, shrug=h))
         flags.append((h >= 18, () if h >= 18 else ("too_shallow",)))
-    params, reps, duration = _keys(rng, top, turns, flags, mo.Tempo(move=(1.8, 2.2), turn=(0.5, 0.7), pause=(0.4, 0.6)),
+    params, reps, duration = _keys(rng, top, turns, flags, mo.Tempo(move=(1.8, 2.0), turn=(0.4, 0.6), pause=(0.3, 0.5)),
                                    {"neck": 1.5, "trunk": 0.6})
     props = _props("dumbbell")
 
@@ -460,13 +490,13 @@ def _arm_circles(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     v = spec.variant
     elev, radius = v.get("elev", 0.0), 14.0
     n_fwd, n_back = spec.reps // 2, spec.reps - spec.reps // 2
-    period = float(rng.uniform(1.4, 1.6))
-    t0 = float(rng.uniform(1.5, 1.7))
-    t_c = t0 + 1.1  # arms up, hands at the back of the circle
+    period = float(rng.uniform(1.3, 1.4))
+    t0 = float(rng.uniform(1.0, 1.1))
+    t_c = t0 + 1.0  # arms up, hands at the back of the circle
     t_mid = t_c + n_fwd * period
-    t_rev = t_mid + 0.5  # pause at the back, then circle the other way
+    t_rev = t_mid + 0.4  # pause at the back, then circle the other way
     t_end = t_rev + n_back * period
-    t_down = t_end + 1.1
+    t_down = t_end + 1.0
     rest = dict(STAND, raise_=0.0, elev=elev, radius=radius, phase=np.pi)
     fl = ("arms_low",) if elev < -12 else ()
     # A circle runs from the hand's backmost point round to it again (where the count happens).
@@ -489,7 +519,7 @@ def _arm_circles(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     def st(b: Body, p: dict[str, float]) -> mo.Staged:
         return stage(b, p, arms_circle)
 
-    return params, st, reps, t_down + float(rng.uniform(1.5, 1.7)), {}
+    return params, st, reps, t_down + float(rng.uniform(1.0, 1.1)), {}
 
 
 def _band_pull_apart(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
@@ -501,11 +531,11 @@ def _band_pull_apart(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tu
     for _ in range(spec.reps):
         turns.append(dict(top, spread=86.0 + float(rng.uniform(-3, 3))))
         flags.append((True, ("arms_low",) if arm_h <= -25 else ()))
-    t0 = float(rng.uniform(0.9, 1.1))
-    keys, reps, t_end = mo.rep_keys(rng, t0 + 1.4, top, turns,
-                                    mo.Tempo(move=(1.8, 2.2), turn=(0.4, 0.6), pause=(0.3, 0.5)), flags)
-    keys = [mo.Key(0.0, hang), mo.Key(t0, hang), mo.Key(t0 + 1.1, top), *keys, mo.Key(t_end + 0.4, top),
-            mo.Key(t_end + 1.5, hang)]
+    t0 = float(rng.uniform(0.7, 0.8))
+    keys, reps, t_end = mo.rep_keys(rng, t0 + 1.3, top, turns,
+                                    mo.Tempo(move=(1.8, 2.0), turn=(0.4, 0.5), pause=(0.3, 0.4)), flags)
+    keys = [mo.Key(0.0, hang), mo.Key(t0, hang), mo.Key(t0 + 1.0, top), *keys, mo.Key(t_end + 0.3, top),
+            mo.Key(t_end + 1.3, hang)]
     track = mo.Track(tuple(keys), mo.Sway.make(rng, {"trunk": 0.6, "neck": 1.5, "arm_h": 2.0}))
     props = _props("band")
 
@@ -518,7 +548,7 @@ def _band_pull_apart(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tu
     def st(b: Body, p: dict[str, float]) -> mo.Staged:
         return stage(b, p, arms_apart, props, "band")
 
-    return params, st, reps, t_end + 1.5 + float(rng.uniform(0.9, 1.1)), {"_props": props}
+    return params, st, reps, t_end + 1.3 + float(rng.uniform(0.7, 0.8)), {"_props": props}
 
 
 def _twist_toe_touch(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
@@ -527,7 +557,7 @@ def _twist_toe_touch(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tu
     twist = v.get("twist", 35.0)
     turns, flags = [], []
     keys: list[mo.Key] = []
-    t = float(rng.uniform(1.6, 1.9))
+    t = float(rng.uniform(1.5, 1.6))
     reps = []
     for i in range(spec.reps):
         side = 1.0 if i % 2 == 0 else -1.0  # left hand to the right foot first, then the other side
@@ -535,17 +565,17 @@ def _twist_toe_touch(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tu
                       twist=-side * twist, reach=1.0 if twist > 10 else 0.0, reach_side=side)
         flags = (True, () if twist > 10 else ("no_twist",))
         k, r, t_end = mo.rep_keys(rng, t, dict(top, reach_side=side), [bottom],
-                                  mo.Tempo(move=(2.4, 2.8), turn=(0.3, 0.5)), [flags])
+                                  mo.Tempo(move=(2.0, 2.3), turn=(0.3, 0.4)), [flags])
         keys += k
         reps += r
-        t = t_end + float(rng.uniform(0.5, 0.7))
+        t = t_end + float(rng.uniform(0.3, 0.5))
     track = mo.Track((mo.Key(0.0, top), *keys), mo.Sway.make(rng, {"trunk": 0.8, "neck": 2.0}))
     props = _props("dumbbell")
 
     def st(b: Body, p: dict[str, float]) -> mo.Staged:
         return stage(b, p, arms_toe_touch, props, "dumbbell")
 
-    return track.at, st, reps, t + float(rng.uniform(1.2, 1.4)), {"_props": props}
+    return track.at, st, reps, t + float(rng.uniform(1.2, 1.3)), {"_props": props}
 
 
 # --------------------------------------------------------------------------- scenes
@@ -581,9 +611,10 @@ CLIPS: tuple[ClipSpec, ...] = (
     # deadlift_rounded (male, 35 deg spine flexion) is not a sample: the back outline's per-rep
     # median at the bottom read 0.017-0.023, under the 0.025 that separates a neutral back on the
     # hinge family (neutral 0.000-0.016): see exercise_specs/deadlift.yaml.
-    ClipSpec("deadlift_shallow", "deadlift", "male", "side", 613, 2,
-             "Deadlifts that only lower the dumbbells to the knees (trunk about 35 degrees): "
-             "partial reps, none counts.", ("too_shallow",), {"trunk": 35.0, "knee": 150.0}),
+    ClipSpec("deadlift_hips_first", "deadlift", "female", "side", 614, 2,
+             "Hips-first deadlifts: from the floor the knees straighten while the chest stays down "
+             "(trunk still ~66 degrees), then the back hauls the torso up; the reps count.",
+             ("hips_first",), {"hips_first": 1.0}),
     ClipSpec("squat_good", "squat", "male", "side", 621, 2,
              "Bodyweight squat, good form: thighs to parallel, heels down, chest up, arms forward."),
     ClipSpec("squat_shallow", "squat", "female", "side", 622, 2,
@@ -663,7 +694,7 @@ ANGLES: dict[str, tuple[AngleDef, ...]] = {
 }
 FAULTS: dict[str, tuple[str, ...]] = {
     "romanian_deadlift": ("rounded_back",),
-    "deadlift": ("rounded_back", "too_shallow"),
+    "deadlift": ("rounded_back", "too_shallow", "hips_first"),
     "squat": ("too_shallow", "heels_up"),
     "seated_hip_hinge": ("too_deep", "feet_forward"),
     "bent_over_row": ("torso_moving", "hinge_angle"),
