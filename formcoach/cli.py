@@ -284,9 +284,11 @@ def cmd_exercises(args: argparse.Namespace) -> int:
         spec = get_spec(args.detail, args.specs)
         print(describe_spec(spec))
         return EXIT_OK
+    id_w = max(len(s.id) for s in catalog.values())
+    name_w = max(len(s.name) for s in catalog.values())
     for spec in catalog.values():
         kind = " + ".join(k for k, v in (("reps", spec.reps), ("hold", spec.hold)) if v is not None)
-        print(f"{spec.id:24s} {spec.name:34s} {'/'.join(spec.views):12s} {kind}")
+        print(f"{spec.id:{id_w}s}  {spec.name:{name_w}s}  {'/'.join(spec.views):10s}  {kind}")
     return EXIT_OK
 
 
