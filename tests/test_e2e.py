@@ -77,10 +77,11 @@ def test_live_headless_from_file_counts_like_analyze(tmp_path: Path):
                 "--no-voice", "--speech-log", str(speech), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     live = json.loads((tmp_path / "report.json").read_text())
-    if live["frames"]["dropped"]:
-        # Like a real camera, the fake one skips frames the analysis is too slow for (a loaded
-        # machine): then the two runs saw different frames and need not agree.
-        pytest.skip(f"machine too slow for real time here: {live['frames']['dropped']} frames dropped")
+    dropped, seen = live["frames"]["dropped"], live["frames"]["total"]
+    if dropped > 0.05 * (dropped + seen):
+        # Like a real camera, the fake one skips frames the analysis is too slow for. A few (model
+        # warm-up) must not change the result; a loaded machine that drops many cannot be judged.
+        pytest.skip(f"machine too slow for real time here: {dropped} of {dropped + seen} frames dropped")
     batch = analysed(LIVE_CLIP).report
     assert live["rep_count"] == batch["rep_count"] == analysed(LIVE_CLIP).sidecar["expected_rep_count"]
     assert {f["cue"] for f in live["faults"]} == {f["cue"] for f in batch["faults"]}
