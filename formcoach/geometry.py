@@ -113,15 +113,6 @@ def back_normal(hip: object, shoulder: object, facing: float) -> FloatArray:
     return n / norm if norm > 0 else np.full(2, np.nan)
 
 
-def point_segment_distance(points: FloatArray, a: object, b: object) -> FloatArray:
-    """Distance from each point (N, 2) to the segment a–b (NaN if a or b is NaN)."""
-    a, b = _as_float(a), _as_float(b)
-    ab = b - a
-    denom = float(ab @ ab)
-    t = np.zeros(len(points)) if denom == 0 else np.clip((points - a) @ ab / denom, 0.0, 1.0)
-    return np.linalg.norm(points - (a + t[:, None] * ab), axis=1)
-
-
 def outline_sagitta(
     mask: FloatArray,
     hip: object,
@@ -130,24 +121,20 @@ def outline_sagitta(
     samples: int = 24,
     trim: float = 0.15,
     threshold: float = 0.5,
-    exclude: list[tuple[object, object]] = (),
-    exclude_radius: float = 0.15,
 ) -> float:
     """Mean bulge of the body's back outline beyond its chord, divided by hip–shoulder length.
 
     The back outline is traced on the segmentation mask: at `samples` stations between hip and
     shoulder (the outer `trim` fraction at each end left out, where arms and buttocks blur the
     outline), walk from the hip–shoulder line along the back normal until the mask drops below
-    `threshold`. The sagitta is the mean distance of those outline points beyond the straight line
-    joining the first and last of them, positive when the back is convex (rounded).
+    `threshold`. The sagitta is that of a parabola fitted robustly to the outline depths
+    (`robust_sagitta`: a local bump such as an elbow is rejected as an outlier), positive when the
+    back is convex (rounded).
 
     Args:
         mask: (H, W) person probability 0..1.
         hip, shoulder: (2,) pixel points on the trunk's near side.
         facing: +1 / -1 from `facing_sign`.
-        exclude: segments (e.g. elbow–wrist) whose outline is not the back: outline points within
-            `exclude_radius` × hip–shoulder length of them are dropped (an elbow raised over the
-            back when the hands are on the hips would otherwise read as a hump).
     Returns:
         Dimensionless sagitta (≈0 for a flat back), NaN when the outline cannot be traced.
     """
@@ -170,9 +157,6 @@ def outline_sagitta(
         return float("nan")
     depth = np.argmax(outside, axis=1).astype(np.float64)  # first step outside the body
     depth[~has_edge] = np.nan
-    outline = stations + depth[:, None] * normal  # (S, 2)
-    for a, b in exclude:
-        depth[point_segment_distance(outline, a, b) < exclude_radius * length] = np.nan
     valid = np.isfinite(depth)
     if valid.sum() < samples // 3:
         return float("nan")

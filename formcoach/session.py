@@ -96,7 +96,7 @@ def run_session(
             raw: PoseFrame | None = estimator.estimate(image, t)
             if recorder is not None:
                 recorder.add(t, raw, (image.shape[1], image.shape[0]))
-            result = evaluator.update(t, smoother.update(raw) if raw is not None else smoother.update(None))
+            result = evaluator.update(t, smoother.update(raw))
             record.add(result)
             first_t = t if first_t is None else first_t
             last_t = t

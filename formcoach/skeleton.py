@@ -48,8 +48,6 @@ class Landmark(IntEnum):
 
 NUM_LANDMARKS = len(Landmark)
 
-SIDES: tuple[str, str] = ("left", "right")
-
 #: Unsided part names that exist as left_/right_ landmarks ("knee" -> LEFT_KNEE / RIGHT_KNEE).
 SIDED_PARTS: frozenset[str] = frozenset(
     name.lower()[len("left_"):] for name in Landmark.__members__ if name.startswith("LEFT_")

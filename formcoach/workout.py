@@ -83,7 +83,7 @@ class Routine:
     description: str = ""
 
 
-def _parse_dose(r: Reader, exercise: str | None, catalog: Mapping[str, ExerciseSpec], extra: tuple[str, ...] = ()) -> Dose:
+def _parse_dose(r: Reader, exercise: str | None, catalog: Mapping[str, ExerciseSpec]) -> Dose:
     sets, reps = r.int("sets", None), r.int("reps", None)
     for key, value in (("sets", sets), ("reps", reps)):
         if value == 0:
