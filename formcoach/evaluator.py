@@ -199,7 +199,7 @@ class Evaluator:
                 if frame.mask is None:
                     reasons[name] = "needs the segmentation mask"
                 elif not self.bank.baseline_ready(name):
-                    reasons[name] = "learning your upright back shape first: stand tall for a moment"
+                    reasons[name] = "learning your back's starting shape first: hold the start position for a moment"
                 else:
                     reasons[name] = "back outline not found"
                 continue

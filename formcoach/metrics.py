@@ -69,9 +69,11 @@ def torso_length(frame: PoseFrame) -> float:
     return length if length > 1.0 else NAN
 
 
-def facing(frame: PoseFrame, side: str) -> float:
-    """+1 facing image-right, -1 image-left, NaN unknown (side views)."""
+def facing(frame: PoseFrame, side: str, source: str = "feet") -> float:
+    """+1 facing image-right, -1 image-left, NaN unknown (side views); `source` as in FACING_FROM."""
     p = lambda n: resolve_point(frame, n, side).point  # noqa: E731
+    if source == "head":
+        return geometry.facing_sign(p("shoulder"), p("hip"), p("nose"), p("ear"))
     return geometry.facing_sign(p("foot_index"), p("heel"), p("nose"), p("ear"))
 
 
@@ -94,7 +96,7 @@ def point_metric(m: MetricSpec, frame: PoseFrame, side: str) -> float:
         elif m.axis == "y":
             value = -d[1]  # + = b above a
         else:
-            value = d[0] * facing(frame, side)  # + = b ahead of a
+            value = d[0] * facing(frame, side, m.facing)  # + = b ahead of a
         return float(value) / scale
     raise ValueError(f"not a point metric: {m.kind}")
 
@@ -141,14 +143,17 @@ class _WindowRange:
 
 
 class _Baseline:
-    """Median of a value over the most recent `frames` frames in which a condition held.
+    """Median of a value over `frames` frames in which a condition held.
 
-    Rolling, not fixed at the start: the reference is how the person stood just before this rep
-    (arms placed, stance settled), not while they were still walking in.
+    By default rolling (`keep="latest"`): the reference is how the person stood just before this
+    rep (arms placed, stance settled), not while they were still walking in. With `keep="first"`
+    it freezes once full: the set-up position, for movements that never return to neutral
+    between reps (cat-cow swings through it).
     """
 
-    def __init__(self, frames: int) -> None:
+    def __init__(self, frames: int, keep: str = "latest") -> None:
         self.frames = frames
+        self.frozen = keep == "first"
         self.values: deque[float] = deque(maxlen=frames)
 
     @property
@@ -156,7 +161,7 @@ class _Baseline:
         return float(np.median(self.values)) if len(self.values) >= self.frames else NAN
 
     def offer(self, value: float) -> None:
-        if value == value:
+        if value == value and not (self.frozen and len(self.values) >= self.frames):
             self.values.append(value)
 
 
@@ -174,11 +179,14 @@ class MetricBank:
     def reset(self) -> None:
         self._medians = {n: _RunningMedian(m.smooth_frames) for n, m in self.spec.metrics.items() if m.smooth_frames > 1}
         self._ranges = {n: _WindowRange(m.window_s) for n, m in self.spec.metrics.items() if m.kind == "range"}
-        self._baselines = {n: _Baseline(m.baseline_frames) for n, m in self.spec.metrics.items() if m.kind == "back_curvature"}
+        self._baselines = {n: _Baseline(m.baseline_frames, m.baseline_keep) for n, m in self.spec.metrics.items() if m.kind == "back_curvature"}
         self._segment_active = {"rep": False, "hold": False}
         self.reasons: dict[str, str] = {}  # metric -> why it is NaN, where the metric knows better than "not visible"
 
     def baseline_ready(self, name: str) -> bool:
+        """Whether a back_curvature metric can be judged yet (true at once without a baseline)."""
+        if self.spec.metrics[name].baseline_metric is None:
+            return True
         return self._baselines[name].value == self._baselines[name].value
 
     def update(self, frame: PoseFrame | None, side: str, in_rep: bool = False, holding: bool = False) -> dict[str, float]:
@@ -245,12 +253,14 @@ class MetricBank:
             return NAN
         hip = resolve_point(frame, m.points[0], side).point
         shoulder = resolve_point(frame, m.points[1], side).point
-        face = facing(frame, side)
+        face = facing(frame, side, m.facing)
         if _arm_over_back(frame, hip, shoulder, face):
             self.reasons[m.name] = ARMS_HIDE_BACK
             return NAN
         self.reasons.pop(m.name, None)
         sagitta = geometry.outline_sagitta(frame.mask, hip, shoulder, face)
+        if m.baseline_metric is None:
+            return sagitta
         baseline = self._baselines[m.name]
         reference = done.get(m.baseline_metric or "", NAN)
         if m.baseline_max is not None and reference == reference and reference <= m.baseline_max:

@@ -28,6 +28,9 @@ WHEN = ("always", "during_rep", "at_start", "at_target", "during_hold", "rep_end
 AGGREGATES = ("min", "max", "range", "mean", "median")
 DURING = ("rep", "target")
 SEVERITIES = ("info", "warning", "error")
+#: How a side view tells which way the person faces: "feet" (toes ahead of heels, else nose ahead of
+#: ears; standing work) or "head" (the hip->shoulder line points forward; prone, all fours, plank).
+FACING_FROM = ("feet", "head")
 METRIC_KINDS = ("angle", "inclination", "elevation", "distance", "offset", "asymmetry", "range", "back_curvature")
 OTHER_PREFIX = "other_"
 
@@ -55,6 +58,7 @@ class MetricSpec:
     points: tuple[str, ...] = ()
     reference: str = "vertical"  # inclination: vertical | horizontal
     axis: str = "y"  # offset: x | y | forward
+    facing: str = "feet"  # offset forward / back_curvature: which way the person faces, from the feet or the head
     normalize: bool = True  # distance/offset: divide by torso length
     of: str | None = None  # asymmetry/range: the metric it is computed from
     window_s: float | None = None  # range: sliding window length
@@ -63,6 +67,7 @@ class MetricSpec:
     baseline_metric: str | None = None  # back_curvature: metric that says "upright"
     baseline_max: float | None = None  # back_curvature: upright when baseline_metric <= this
     baseline_frames: int = 15  # back_curvature: upright frames averaged for the baseline
+    baseline_keep: str = "latest"  # back_curvature: "latest" frames (rolling) or the "first" ones (set-up)
     smooth_frames: int = 1  # running median over this many frames (noisy metrics such as masks)
     space: str = "image"  # angle: "image" (pixels) or "world" (MediaPipe's metric 3D landmarks)
     unit: str = "deg"
@@ -309,12 +314,16 @@ def _parse_metric(r: Reader, name: str) -> MetricSpec:
         if (window is None) == (over is None):
             r.fail("a range needs exactly one of window_s (seconds) or over (rep | hold)")
         fields["window_s"], fields["over"] = window, over
+    if kind in ("offset", "back_curvature"):
+        fields["facing"] = r.str("facing", "feet", choices=FACING_FROM)
     if kind == "back_curvature":
-        base = r.child("baseline", r.raw("baseline"))
-        fields["baseline_metric"] = base.str("metric")
-        fields["baseline_max"] = base.num("max")
-        fields["baseline_frames"] = base.int("frames", 15)
-        base.done()
+        if r.has("baseline"):
+            base = r.child("baseline", r.raw("baseline"))
+            fields["baseline_metric"] = base.str("metric")
+            fields["baseline_max"] = base.num("max")
+            fields["baseline_frames"] = base.int("frames", 15)
+            fields["baseline_keep"] = base.str("keep", "latest", choices=("latest", "first"))
+            base.done()
         fields["unit"] = "ratio"
     fields["smooth_frames"] = r.int("smooth_frames", 1) or 1
     side = r.raw("side", "auto")

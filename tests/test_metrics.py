@@ -1,0 +1,81 @@
+"""Mask-based back curvature on a synthetic all-fours silhouette: which side is the back, and the
+set-up baseline that cat-cow needs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcoach.core import PoseFrame
+from formcoach.metrics import MetricBank
+from formcoach.skeleton import NUM_LANDMARKS, Landmark
+from formcoach.specs import parse_spec
+
+HIP, SHOULDER = np.array([200.0, 300.0]), np.array([400.0, 300.0])
+
+
+def quadruped(t: float, bulge_px: float, facing_right: bool = True) -> PoseFrame:
+    """A person on all fours, seen from the side: a trunk 60 px thick whose upper (back) edge
+    bulges up by `bulge_px` mid-way (cat; negative = cow). Toes point backwards, as on all fours."""
+    joints = {
+        "HIP": HIP, "SHOULDER": SHOULDER, "KNEE": np.array([200.0, 400.0]), "ANKLE": np.array([90.0, 400.0]),
+        "HEEL": np.array([70.0, 395.0]), "FOOT_INDEX": np.array([40.0, 405.0]),  # toes behind the heel
+        "WRIST": np.array([400.0, 400.0]), "ELBOW": np.array([400.0, 350.0]), "EAR": np.array([430.0, 285.0]),
+    }
+    xy = np.full((NUM_LANDMARKS, 2), np.nan)
+    for part, p in joints.items():
+        for side in ("LEFT", "RIGHT"):
+            xy[Landmark[f"{side}_{part}"]] = p
+    xy[Landmark.NOSE] = (450.0, 300.0)
+    ys, xs = np.mgrid[0:480, 0:640].astype(float)
+    s = np.clip((xs - HIP[0]) / (SHOULDER[0] - HIP[0]), 0.0, 1.0)
+    top = HIP[1] - 25.0 - bulge_px * 4 * s * (1 - s)  # back edge: 25 px above the joints, plus the bulge
+    mask = ((ys >= top) & (ys <= HIP[1] + 35.0) & (xs >= HIP[0] - 40) & (xs <= SHOULDER[0] + 40)).astype(np.float32)
+    if not facing_right:
+        xy[:, 0] = 640.0 - xy[:, 0]
+        mask = mask[:, ::-1].copy()
+    world = np.zeros((NUM_LANDMARKS, 3))
+    return PoseFrame(t=t, image_size=(640, 480), xy=xy, world=world, visibility=np.ones(NUM_LANDMARKS), mask=mask)
+
+
+def bank(back: str) -> MetricBank:
+    spec = parse_spec({
+        "id": "quad", "name": "Quad", "source": "test", "description": "test", "view": "side",
+        "camera": "side", "metrics": {"back": back, "trunk": {"inclination": ["hip", "shoulder"], "from": "horizontal"}},
+        "hold": {"target_s": 5, "posture": [{"metric": "trunk", "max": 30}]},
+        "defaults": {"sets": 1, "hold_s": 5, "rest_s": 30},
+    })
+    return MetricBank(spec)
+
+
+@pytest.mark.parametrize("facing_right", [True, False])
+def test_facing_from_the_head_traces_the_back_on_all_fours(facing_right: bool):
+    from_head = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
+    cat = from_head.update(quadruped(0.0, 20.0, facing_right), "left")["back"]
+    cow = from_head.update(quadruped(0.1, -20.0, facing_right), "left")["back"]
+    assert cat > 0.02 and cow < -0.02  # +-4 * 20/200 * 0.7**2 / 6 = 0.033 (see below)
+    # From the feet, the backward-pointing toes say "facing the other way": the belly side is traced.
+    from_feet = bank({"back_curvature": ["hip", "shoulder"]})
+    assert not from_feet.update(quadruped(0.0, 20.0, facing_right), "left")["back"] > 0.02
+
+
+def test_first_frames_baseline_freezes_the_set_up_shape():
+    spec = {"back_curvature": ["hip", "shoulder"], "facing": "head",
+            "baseline": {"metric": "trunk", "max": 30, "frames": 5, "keep": "first"}}
+    frozen, rolling = bank(spec), bank({**spec, "baseline": {**spec["baseline"], "keep": "latest"}})
+    frames = [quadruped(i / 30, 6.0) for i in range(5)] + [quadruped((5 + i) / 30, 26.0) for i in range(10)]
+    for f in frames:
+        last_frozen, last_rolling = frozen.update(f, "left")["back"], rolling.update(f, "left")["back"]
+    # Sagitta of the parabola over the traced 70 % of the chord (15 % trimmed at each end): the
+    # 20 px more bulge of the cat, against the set-up back.
+    assert last_frozen == pytest.approx(4 * 20.0 / 200 * 0.7**2 / 6, abs=0.003)
+    assert last_rolling == pytest.approx(0.0, abs=0.002)  # a rolling baseline has caught up with the cat
+
+
+def test_baseline_is_optional_and_parsed_with_its_keep_mode():
+    no_base = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
+    assert no_base.baseline_ready("back")
+    with pytest.raises(Exception, match="keep"):
+        bank({"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 30, "keep": "sometimes"}})
+    with pytest.raises(Exception, match="facing"):
+        bank({"back_curvature": ["hip", "shoulder"], "facing": "tail"})
