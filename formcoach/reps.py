@@ -19,7 +19,8 @@ class RepRule:
         metric: name of the spec metric driving the reps (the evaluator passes its value).
         start: edge of the start (rest) zone, metric units (e.g. knee 160°).
         target: edge of the target zone (e.g. knee 100°); direction = sign(target - start).
-        min_duration_s: a cycle (full or partial) shorter than this is noise, not a rep; seconds.
+        min_duration_s: a full cycle shorter than this is noise, not a rep; seconds (a partial
+            needs the share of it that its depth is of the range).
         partial_after: how far past `start` an excursion must go to count as an attempt;
             None = start + 0.3 * (target - start). Also the depth a turn-back must have to count
             as an incomplete return (as the same fraction of the range, measured from `target`).
@@ -83,7 +84,8 @@ class RepCounter:
       longer than `max_gap_s` the counter is unarmed again (any rep in progress is dropped without
       a trace): we cannot know what happened while the person was not seen.
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
-      went past `partial_after` and lasted `min_duration_s`; smaller or shorter ones are jitter.
+      went past `partial_after` and lasted `min_duration_s` times the fraction of the range it
+      reached (half the way, half the time); smaller or shorter ones are jitter.
     - **Incomplete return** (only when `incomplete_return_cue` is set). In CONCENTRIC the deepest
       point of the return (closest to start) is tracked as the candidate turn. Re-entering the
       target zone makes it an incomplete return when the turn came back at least
@@ -249,7 +251,9 @@ class RepCounter:
         rule = self.rule
         start = self._rep_start_t
         self._to_start(t, value)
-        if self._deep_p < rule.partial_fraction or t - start < rule.min_duration_s:
+        # A shallower excursion is quicker at the same tempo: it must last the share of
+        # `min_duration_s` that its depth is of the full range.
+        if self._deep_p < rule.partial_fraction or t - start < rule.min_duration_s * min(self._deep_p, 1.0):
             return []
         rep = Rep(
             index=len(self._partials) + 1, start_s=start, end_s=t, bottom_s=self._deep_t,

@@ -310,3 +310,14 @@ def test_reset_forgets_everything() -> None:
 def test_bad_rules_are_rejected(kwargs) -> None:
     with pytest.raises(ValueError):
         RepRule(metric="knee", **kwargs)
+
+
+def test_quick_shallow_attempt_is_a_partial_but_a_quick_blip_is_not() -> None:
+    rule = RepRule(metric="sweep", start=50, target=140, min_duration_s=1.5, partial_after=65)
+    # Half-way (to 95, half of the 90-deg range), 0.96 s beyond the start edge: a full sweep at
+    # that tempo would take ~1.9 s, so it is an attempt (though shorter than min_duration_s).
+    t, v = path([(0, 20), (0.5, 20), (1.3, 95), (2.1, 20), (2.6, 20)])
+    assert len(run(rule, t, v)[0].partials) == 1
+    # The same depth in 0.4 s is a tracking glitch, not an attempt.
+    t, v = path([(0, 20), (0.5, 20), (0.7, 95), (0.9, 20), (1.4, 20)])
+    assert run(rule, t, v)[0].partials == []
