@@ -1,6 +1,6 @@
 """End to end through real MediaPipe on the rendered samples, judged against their sidecars.
 
-Each clip is analysed once per session (module cache): exact rep counts, hold durations within
+Each clip is analysed once per session (module cache): exact rep and partial counts, hold durations within
 0.3 s, each fault clip raises its faults and no clip raises a fault its truth does not have.
 """
 
@@ -19,20 +19,21 @@ from tools.sample_check import SAMPLES, ClipResult, analyse_clip, problems, side
 pytestmark = pytest.mark.e2e
 CLIPS = [p.stem for p in sidecars()]
 
-#: Clips where formcoach is known to disagree with the truth, with the measurement that shows why.
-#: Strict: if one starts to pass, the test fails and this entry must go.
+#: Clips where formcoach is known to disagree with the truth in one way (the start of the problem
+#: line `problems` gives), with the measurement that shows why. Everything else about the clip is
+#: still checked. Strict: when the disagreement goes away, the test fails and the entry must go.
 KNOWN_LIMITS = {
     "hip_hinge_rounded_mild": (
+        "missed faults: ['rounded_back']",
         "20 deg of spine flexion on the female render moves the back outline's bulge by less than the "
-        "rep-to-rep noise (per-rep medians 0.015-0.020 vs 0.014-0.017 neutral; 35 deg gives 0.029-0.034)"
+        "rep-to-rep noise (per-rep medians 0.015-0.020 vs 0.014-0.017 neutral; 35 deg gives 0.029-0.034)",
+    ),
+    "aquaman_good": (
+        "hold 1:",
+        "MediaPipe sees the one lifted arm rise 0.17 s late and come down 0.13 s early, even with no "
+        "smoothing (raw landmarks: 2.70-7.00 s vs truth 2.53-7.13 s): the first hold reads 4.27 s of 4.60",
     ),
 }
-
-
-def _clip_param(name: str):
-    if name in KNOWN_LIMITS:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LIMITS[name]))
-    return name
 
 
 @lru_cache(maxsize=None)
@@ -40,10 +41,17 @@ def analysed(name: str) -> ClipResult:
     return analyse_clip(name)
 
 
-@pytest.mark.parametrize("name", [_clip_param(n) for n in CLIPS])
+@pytest.mark.parametrize("name", CLIPS)
 def test_clip_matches_ground_truth(name: str):
     result = analysed(name)
-    assert problems(result) == [], f"{name}: {result.report['rep_count']} reps, faults {[f['cue'] for f in result.report['faults']]}"
+    found = problems(result)
+    context = f"{name}: {result.report['rep_count']} reps, faults {[f['cue'] for f in result.report['faults']]}"
+    if name in KNOWN_LIMITS:
+        known, reason = KNOWN_LIMITS[name]
+        assert [p for p in found if not p.startswith(known)] == [], context
+        assert any(p.startswith(known) for p in found), f"{name}: the known limit is gone ({reason}); remove it"
+        pytest.xfail(reason)
+    assert found == [], context
 
 
 @pytest.mark.parametrize("name", [n for n in CLIPS if json.loads((SAMPLES / f"{n}.json").read_text()).get("expected_faults")])
@@ -56,9 +64,14 @@ def test_fault_is_reported_with_time_and_value(name: str):
             assert fault["value"] is not None and fault["message"]
 
 
-def test_sample_set_covers_the_headline_exercises():
-    exercises = {json.loads((SAMPLES / f"{n}.json").read_text())["exercise"] for n in CLIPS}
-    assert {"hip_hinge", "wall_squat", "pull_up", "superman"} <= exercises
+def test_every_exercise_has_a_good_clip_and_a_fault_clip():
+    from formcoach.specs import load_catalog
+
+    truths = [json.loads((SAMPLES / f"{n}.json").read_text()) for n in CLIPS]
+    good = {t["exercise"] for t in truths if not t["expected_faults"]}
+    faulty = {t["exercise"] for t in truths if t["expected_faults"]}
+    catalog = set(load_catalog())
+    assert (sorted(catalog - good), sorted(catalog - faulty)) == ([], [])
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -12,6 +12,14 @@ from formcoach.specs import default_spec_dir, get_spec, load_catalog, load_spec_
 
 SPEC_FILES = sorted(default_spec_dir().glob("*.yaml"))
 HEADLINE = ("hip_hinge", "wall_squat", "pull_up", "superman")
+#: The catalog's contract (issue 4): these ids must exist.
+CATALOG_IDS = (
+    "hip_hinge", "seated_hip_hinge", "wall_squat", "pull_up", "superman", "aquaman", "reverse_arm_swing", "cobra",
+    "bird_dog", "prone_back_extension", "prone_leg_raise", "bent_over_reverse_fly", "dumbbell_row",
+    "romanian_deadlift", "deadlift", "bent_over_row", "chest_supported_row", "inverted_row", "seated_band_row",
+    "band_pull_apart", "seated_lean_back", "twist_toe_touch", "dead_hang", "cat_cow", "shrug", "arm_circles",
+    "squat", "plank",
+)
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.stem)
@@ -23,8 +31,9 @@ def test_every_shipped_spec_loads(path: Path):
     assert spec.defaults.reps or spec.defaults.hold_s, "the article's prescription (reps or hold seconds) is the default"
 
 
-def test_catalog_has_the_headline_exercises():
-    assert set(HEADLINE) <= set(load_catalog())
+def test_catalog_has_every_promised_exercise():
+    assert set(HEADLINE) <= set(CATALOG_IDS)
+    assert sorted(set(CATALOG_IDS) - set(load_catalog())) == []
 
 
 def test_unknown_exercise_lists_choices():

@@ -58,6 +58,8 @@ def problems(result: ClipResult) -> list[str]:
     out: list[str] = []
     if got["rep_count"] != truth["expected_rep_count"]:
         out.append(f"reps: expected {truth['expected_rep_count']}, got {got['rep_count']}")
+    if len(got["partial_reps"]) != truth.get("expected_partial_reps", 0):
+        out.append(f"partial reps: expected {truth.get('expected_partial_reps', 0)}, got {len(got['partial_reps'])}")
     expected_holds, holds = truth.get("expected_holds", []), got["holds"]
     if len(holds) != len(expected_holds):
         out.append(f"holds: expected {len(expected_holds)}, got {len(holds)}")

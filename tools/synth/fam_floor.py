@@ -492,7 +492,7 @@ CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("reverse_arm_swing_good", "reverse_arm_swing", "male", "floor_side", 611, 3,
              "Reverse arm swing: lying face down, straight arms sweep just off the floor from the "
              "hips out and round to overhead and back."),
-    ClipSpec("reverse_arm_swing_shoulder", "reverse_arm_swing", "female", "floor_side", 612, 3,
+    ClipSpec("reverse_arm_swing_shoulder", "reverse_arm_swing", "female", "floor_side", 612, 2,
              "Reverse arm swing that only reaches shoulder level (arms out to the sides): the "
              "beginner's partial, none counts.", ("too_shallow",), {"reach": 92.0}),
     ClipSpec("cobra_good", "cobra", "female", "floor_side", 621, 2,
@@ -510,7 +510,7 @@ CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("prone_back_extension_good", "prone_back_extension", "female", "floor_side", 641, 3,
              "Prone back extension: arms overhead, chest and arms lift about 24 deg, thighs stay "
              "on the mat, pause, lower."),
-    ClipSpec("prone_back_extension_legs_up", "prone_back_extension", "male", "floor_side", 642, 3,
+    ClipSpec("prone_back_extension_legs_up", "prone_back_extension", "male", "floor_side", 642, 2,
              "Prone back extension where the legs lift too (thighs 14 deg off the mat).",
              ("thighs_lifted",), {"leg": 14.0}),
     ClipSpec("prone_leg_raise_good", "prone_leg_raise", "male", "floor_side", 651, 2,
@@ -519,8 +519,12 @@ CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("prone_leg_raise_bent_knees", "prone_leg_raise", "female", "floor_side", 652, 2,
              "Prone leg raise with the knees bent to 110 deg (feet up instead of legs up).",
              ("bent_knees",), {"knee": 110.0, "leg": 10.0}),
-    # cat_cow_good / cat_cow_shallow: no spec yet (the back outline of a quadruped is traced on
-    # the wrong side: see the issue-4 report), so no clips either.
+    ClipSpec("cat_cow_good", "cat_cow", "female", "floor_side", 661, 3,
+             "Cat-cow: from all fours, arch into cow, then round the back up into cat (spine "
+             "flexed 32 deg, head tucked) and back to cow, three times, then neutral."),
+    ClipSpec("cat_cow_shallow", "cat_cow", "male", "floor_side", 662, 2,
+             "Cat-cow whose cat barely rounds the back (spine flexed 12 deg): none counts.",
+             ("too_shallow",), {"cat": 12.0}),
     ClipSpec("plank_good", "plank", "male", "floor_side", 671, 0,
              "Forearm plank at a 5 s hold: from the knees, lift into a straight plank, hold about "
              "6 s, knees down.", (), {"hold": 6.0, "level": "beginner"}),
