@@ -25,9 +25,9 @@ from formcoach.specs import get_spec  # noqa: E402
 
 REALVIDS = REPO.parent / "shared" / "realvids"
 
-#: Clips labelled with an exercise the catalog does not have yet are analysed as the closest one
-#: (the engine issue asks for deadlift / good-morning clips as hip_hinge).
-FALLBACK = {"deadlift": "hip_hinge", "squat": "wall_squat"}
+#: Clips labelled with an exercise the catalog does not have are analysed as the closest one: the
+#: machine rear-delt fly (seated, facing the camera) moves the arms like a band pull-apart.
+FALLBACK = {"reverse_fly": "band_pull_apart"}
 
 
 def labelled_count(text: str) -> int | None:

@@ -58,6 +58,10 @@ def test_home_back_follows_the_seeds():
     assert beginner["hip_hinge"].sets == 1 and standard["hip_hinge"].sets == 3  # "Do 1 set first ... then 3"
     assert 10 <= standard["hip_hinge"].reps <= 15 and 30 <= standard["hip_hinge"].rest_s <= 60
     assert (standard["wall_squat"].reps, standard["wall_squat"].hold_s) == (5, 5)  # "hold 5 seconds ... repeat 5 times"
+    assert (standard["reverse_arm_swing"].sets, standard["reverse_arm_swing"].reps) == (3, 5)  # "3 groups of 5 times"
+    assert (standard["cobra"].reps, standard["cobra"].hold_s) == (10, 15)  # "hold 15 to 30 seconds ... repeat 10 times"
+    assert standard["bird_dog"].hold_s == 20 and beginner["bird_dog"].hold_s == 3  # 004: 20 s; 001: 2-3 s
+    assert [p.spec.id for p in plan_workout(r, CATALOG, "standard")][0] == "reverse_arm_swing"  # the warm-up first
 
 
 def test_values_come_from_the_first_layer_that_gives_them():
