@@ -18,7 +18,7 @@ import numpy as np
 from formcoach import __version__
 from formcoach.core import CueRaised, FrameResult, HoldEnded, HoldStarted, PartialRep, RepCompleted
 from formcoach.errors import FormcoachError, SourceError
-from formcoach.specs import ExerciseSpec, get_spec, load_catalog, load_spec_file
+from formcoach.specs import Condition, ExerciseSpec, get_spec, load_catalog, load_spec_file
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -300,14 +300,31 @@ def describe_spec(spec: ExerciseSpec) -> str:
     if spec.description:
         lines.append(f"  {spec.description}")
     lines.append("  checks:")
+    if spec.reps is not None:
+        r = spec.reps.rule
+        needs = "".join(f", starting with {c.metric} {_bounds(c)}" for c in spec.reps.start_requires)
+        lines.append(f"    - reps: {r.metric} from {r.start:g} to {r.target:g} and back{needs}; "
+                     f"stopping short is {r.partial_cue} — \"{r.partial_message}\"")
+        if r.incomplete_return_cue:
+            lines.append(f"    - {r.incomplete_return_cue} (rep): the next rep starts before {r.metric} returns to {r.start:g} — "
+                         f"\"{r.incomplete_return_message}\"")
+    if spec.hold is not None:
+        rule = spec.hold.rule
+        posture = ", ".join(f"{c.metric} {_bounds(c)}" for c in spec.hold.posture)
+        lines.append(f"    - hold: while {posture}; target {rule.target_s:g} s; "
+                     f"shorter is {rule.short_cue} — \"{rule.short_message}\"")
     for cue in spec.cues:
-        c = cue.condition
-        rng = " and ".join(x for x in (f">= {c.min:g}" if c.min is not None else "", f"<= {c.max:g}" if c.max is not None else "") if x)
-        lines.append(f"    - {cue.id} ({cue.when.replace('_', ' ')}, {'/'.join(cue.views)}): {c.metric} {rng} — \"{cue.say}\"")
+        lines.append(f"    - {cue.id} ({cue.when.replace('_', ' ')}, {'/'.join(cue.views)}): "
+                     f"{cue.condition.metric} {_bounds(cue.condition)} — \"{cue.say}\"")
     if spec.tips:
         lines.append("  tips (not checked by the camera):")
         lines += [f"    - {t}" for t in spec.tips]
     return "\n".join(lines)
+
+
+def _bounds(c: Condition) -> str:
+    """`>= 5 and <= 12` style text for a condition's bounds."""
+    return " and ".join(x for x in (f">= {c.min:g}" if c.min is not None else "", f"<= {c.max:g}" if c.max is not None else "") if x)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

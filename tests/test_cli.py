@@ -66,8 +66,15 @@ def test_exercises_lists_catalog(capsys):
 def test_exercise_detail_shows_checks_and_tips(capsys):
     assert main(["exercises", "--detail", "superman"]) == 0
     out = capsys.readouterr().out
-    assert "hold_short" not in out or "checks" in out
+    assert "hold: while arm_lift >= 5" in out and "shorter is hold_short" in out
     assert "bent_arms" in out and "tips (not checked by the camera)" in out and "3 x 15 s hold" in out
+
+
+def test_exercise_detail_shows_the_rep_rule_and_its_cues(capsys):
+    assert main(["exercises", "--detail", "cat_cow"]) == 0
+    out = capsys.readouterr().out
+    assert "reps: back from -0.006 to 0.019 and back, starting with trunk <= 35; stopping short is too_shallow" in out
+    assert "no_arch (rep)" in out
 
 
 def test_check_spec_accepts_shipped_specs(capsys):
