@@ -179,15 +179,14 @@ class MetricBank:
     def reset(self) -> None:
         self._medians = {n: _RunningMedian(m.smooth_frames) for n, m in self.spec.metrics.items() if m.smooth_frames > 1}
         self._ranges = {n: _WindowRange(m.window_s) for n, m in self.spec.metrics.items() if m.kind == "range"}
-        self._baselines = {n: _Baseline(m.baseline_frames, m.baseline_keep) for n, m in self.spec.metrics.items() if m.kind == "back_curvature"}
+        self._baselines = {n: _Baseline(m.baseline_frames, m.baseline_keep) for n, m in self.spec.metrics.items() if m.baseline_metric}
         self._segment_active = {"rep": False, "hold": False}
         self.reasons: dict[str, str] = {}  # metric -> why it is NaN, where the metric knows better than "not visible"
 
     def baseline_ready(self, name: str) -> bool:
         """Whether a back_curvature metric can be judged yet (true at once without a baseline)."""
-        if self.spec.metrics[name].baseline_metric is None:
-            return True
-        return self._baselines[name].value == self._baselines[name].value
+        baseline = self._baselines.get(name)
+        return baseline is None or baseline.value == baseline.value
 
     def update(self, frame: PoseFrame | None, side: str, in_rep: bool = False, holding: bool = False) -> dict[str, float]:
         """All metric values for this frame. `frame=None` (no pose) gives NaN everywhere.
@@ -259,9 +258,9 @@ class MetricBank:
             return NAN
         self.reasons.pop(m.name, None)
         sagitta = geometry.outline_sagitta(frame.mask, hip, shoulder, face)
-        if m.baseline_metric is None:
+        baseline = self._baselines.get(m.name)
+        if baseline is None:
             return sagitta
-        baseline = self._baselines[m.name]
         reference = done.get(m.baseline_metric or "", NAN)
         if m.baseline_max is not None and reference == reference and reference <= m.baseline_max:
             baseline.offer(sagitta)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from formcoach.core import PoseFrame
+from formcoach.errors import SpecError
 from formcoach.metrics import MetricBank
 from formcoach.skeleton import NUM_LANDMARKS, Landmark
 from formcoach.specs import parse_spec
@@ -75,7 +76,7 @@ def test_first_frames_baseline_freezes_the_set_up_shape():
 def test_baseline_is_optional_and_parsed_with_its_keep_mode():
     no_base = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
     assert no_base.baseline_ready("back")
-    with pytest.raises(Exception, match="keep"):
+    with pytest.raises(SpecError, match="keep"):
         bank({"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 30, "keep": "sometimes"}})
-    with pytest.raises(Exception, match="facing"):
+    with pytest.raises(SpecError, match="facing"):
         bank({"back_curvature": ["hip", "shoulder"], "facing": "tail"})
