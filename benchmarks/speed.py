@@ -60,10 +60,11 @@ def analysis_only(video: Path, exercise: str) -> tuple[float, float]:
     Landmarks are recorded once with MediaPipe, then replayed through the same session code;
     returns (ms per frame replayed, ms per frame for the recording run).
     """
-    from formcoach.pose import LandmarkRecorder, ReplayPose
+    from formcoach.landmarks import TrackBuilder
+    from formcoach.pose import ReplayPose
 
     spec = get_spec(exercise)
-    recorder = LandmarkRecorder()
+    recorder = TrackBuilder()
     source, pose = VideoFileSource(video), MediaPipePose(segmentation=False)
     start = time.perf_counter()
     run_session(source, pose, spec, fps=source.info.fps, recorder=recorder)
@@ -74,7 +75,7 @@ def analysis_only(video: Path, exercise: str) -> tuple[float, float]:
         path = Path(tmp) / "landmarks.npz"
         recorder.save(path)
         replay = ReplayPose(path)
-        frames = [(None, t) for t in recorder.t]
+        frames = [(None, t) for t in replay.track.t]
         start = time.perf_counter()
         run_session(frames, replay, spec, fps=30.0)
         replayed = time.perf_counter() - start

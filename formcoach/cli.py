@@ -171,12 +171,13 @@ def _finish(record, out_dir: Path, quiet: bool) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from formcoach.pose import LandmarkRecorder
+    from formcoach.landmarks import LandmarkTrack, TrackBuilder
     from formcoach.session import analyse_file
 
     spec = _spec(args)
     out_dir = Path(args.out) if args.out else Path("formcoach-out") / Path(args.video).stem
-    recorder = LandmarkRecorder() if args.save_landmarks else None
+    recorder = TrackBuilder(record_masks=spec.needs_segmentation) if args.save_landmarks else None
+    landmarks = LandmarkTrack.load(args.landmarks) if args.landmarks else None
 
     def per_source(info) -> list:
         made: list = [Progress(info.frame_count)]
@@ -184,7 +185,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             made.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", info.fps))
         return made
 
-    record = analyse_file(args.video, spec, [*_voice(args), *_thumbnails(spec, out_dir)], recorder, per_source)
+    record = analyse_file(args.video, spec, [*_voice(args), *_thumbnails(spec, out_dir)], recorder, per_source, landmarks)
     if recorder is not None:
         recorder.save(out_dir / "landmarks.npz")
     return _finish(record, out_dir, args.quiet)
@@ -367,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", help="output folder (default formcoach-out/VIDEO_NAME)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     p.add_argument("--save-landmarks", action="store_true", help="also save raw landmarks (landmarks.npz) for replay")
+    p.add_argument("--landmarks", metavar="FILE.npz",
+                   help="replay landmarks saved by --save-landmarks instead of running the pose model "
+                        "(re-analyse a session with other settings in seconds)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stdout")
     _add_voice_args(p, "off")
     p.set_defaults(func=cmd_analyze)

@@ -7,6 +7,7 @@ plays back landmarks recorded by an earlier run, so re-analysis and tests need n
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 
 from formcoach.core import PoseFrame
 from formcoach.errors import PoseError
+from formcoach.landmarks import LandmarkTrack, PoseOptions
 from formcoach.skeleton import NUM_LANDMARKS
 
 
@@ -86,6 +88,16 @@ class MediaPipePose:
         except Exception as exc:  # mediapipe raises bare RuntimeErrors when its graph fails
             raise PoseError(f"cannot start MediaPipe Pose: {exc}") from None
 
+    @classmethod
+    def from_options(cls, options: PoseOptions) -> MediaPipePose:
+        return cls(options.model_complexity, options.segmentation, options.min_detection_confidence, options.min_tracking_confidence)
+
+    def __enter__(self) -> MediaPipePose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def estimate(self, image_bgr: np.ndarray, t: float) -> PoseFrame | None:
         height, width = image_bgr.shape[:2]
         rgb = np.ascontiguousarray(image_bgr[..., ::-1])
@@ -111,62 +123,34 @@ class MediaPipePose:
         self._pose.close()
 
 
-class LandmarkRecorder:
-    """Collects raw pose frames so a run can be replayed without the model (`ReplayPose`)."""
-
-    def __init__(self) -> None:
-        self.t: list[float] = []
-        self.xy: list[np.ndarray] = []
-        self.world: list[np.ndarray] = []
-        self.visibility: list[np.ndarray] = []
-        self.image_size: tuple[int, int] = (0, 0)
-
-    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int]) -> None:
-        self.image_size = image_size
-        self.t.append(t)
-        if frame is None:
-            self.xy.append(np.full((NUM_LANDMARKS, 2), np.nan))
-            self.world.append(np.full((NUM_LANDMARKS, 3), np.nan))
-            self.visibility.append(np.zeros(NUM_LANDMARKS))
-        else:
-            self.xy.append(frame.xy)
-            self.world.append(frame.world)
-            self.visibility.append(frame.visibility)
-
-    def save(self, path: str | Path) -> None:
-        np.savez_compressed(
-            path, t=np.array(self.t), xy=np.array(self.xy, dtype=np.float32), world=np.array(self.world, dtype=np.float32),
-            visibility=np.array(self.visibility, dtype=np.float32), image_size=np.array(self.image_size),
-        )
-
-
 class ReplayPose:
-    """Plays back a `landmarks.npz` written by `LandmarkRecorder`, frame by frame in order.
+    """Plays back a `LandmarkTrack` (or a `.npz` written by one) frame by frame, in order.
 
-    Segmentation masks are not recorded, so mask-based metrics are not judged on replay.
+    The image passed to `estimate` is ignored, so replay needs neither the video nor the model.
+    Masks are replayed when the track has them and `with_masks` is set.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        try:
-            data = np.load(path)
-            self._t, self._xy, self._world, self._vis = data["t"], data["xy"], data["world"], data["visibility"]
-            self._size = tuple(int(v) for v in data["image_size"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise PoseError(f"{path}: not a formcoach landmarks file ({exc})") from None
+    def __init__(self, track: str | Path | LandmarkTrack, with_masks: bool = True) -> None:
+        self.track = track if isinstance(track, LandmarkTrack) else LandmarkTrack.load(track)
+        self.with_masks = with_masks
         self._next = 0
 
     def __len__(self) -> int:
-        return len(self._t)
+        return len(self.track)
+
+    def __enter__(self) -> ReplayPose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def estimate(self, image_bgr: np.ndarray | None, t: float) -> PoseFrame | None:
         i = self._next
         self._next += 1
-        if i >= len(self._t) or not np.isfinite(self._xy[i]).any():
+        if i >= len(self.track):
             return None
-        return PoseFrame(
-            t=t, image_size=self._size, xy=self._xy[i].astype(np.float64), world=self._world[i].astype(np.float64),
-            visibility=self._vis[i].astype(np.float64),
-        )
+        frame = self.track.frame(i, with_mask=self.with_masks)
+        return None if frame is None else dataclasses.replace(frame, t=t)
 
     def close(self) -> None:
         pass

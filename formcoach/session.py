@@ -15,7 +15,8 @@ import numpy as np
 
 from formcoach.core import Event, FrameResult, Hold, NotJudged, PoseFrame, Rep
 from formcoach.evaluator import Evaluator
-from formcoach.pose import LandmarkRecorder, PoseEstimator
+from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
+from formcoach.pose import PoseEstimator, ReplayPose
 from formcoach.smoothing import LandmarkSmoother
 from formcoach.specs import ExerciseSpec
 
@@ -73,7 +74,7 @@ def run_session(
     source_name: str = "",
     fps: float = 30.0,
     smoother: LandmarkSmoother | None = None,
-    recorder: LandmarkRecorder | None = None,
+    recorder: TrackBuilder | None = None,
     until: Callable[[FrameResult], bool] | None = None,
 ) -> SessionRecord:
     """Analyse a stream of frames with one exercise spec.
@@ -94,7 +95,7 @@ def run_session(
     try:
         for image, t in iter(frames):
             raw: PoseFrame | None = estimator.estimate(image, t)
-            if recorder is not None:
+            if recorder is not None and image is not None:
                 recorder.add(t, raw, (image.shape[1], image.shape[0]))
             result = evaluator.update(t, smoother.update(raw))
             record.add(result)
@@ -133,22 +134,25 @@ def analyse_file(
     path: str | Path,
     spec: ExerciseSpec,
     consumers: Iterable[Consumer] = (),
-    recorder: LandmarkRecorder | None = None,
+    recorder: TrackBuilder | None = None,
     make_consumers: Callable[[SourceInfo], Iterable[Consumer]] | None = None,
+    landmarks: LandmarkTrack | None = None,
 ) -> SessionRecord:
-    """Analyse a video file with MediaPipe, every frame, and close everything afterwards.
+    """Analyse a video file, every frame, and close everything afterwards.
 
     Args:
         make_consumers: builds consumers that need the source's frame rate or size (video writers).
+        landmarks: replay these recorded landmarks instead of running the pose model (the video
+            still supplies the pictures for the annotated video and thumbnails).
     """
     from formcoach.pose import MediaPipePose  # lazy: keeps this module free of mediapipe and cv2
     from formcoach.sources import VideoFileSource
 
     source = VideoFileSource(path)
     consumers = [*consumers, *(make_consumers(source.info) if make_consumers else ())]
-    estimator = None
+    estimator: PoseEstimator | None = None
     try:
-        estimator = MediaPipePose(segmentation=spec.needs_segmentation)
+        estimator = ReplayPose(landmarks) if landmarks is not None else MediaPipePose(segmentation=spec.needs_segmentation)
         return run_session(source, estimator, spec, consumers, source_name=str(path), fps=source.info.fps, recorder=recorder)
     finally:
         for consumer in consumers:
@@ -156,3 +160,9 @@ def analyse_file(
         if estimator is not None:
             estimator.close()
         source.close()
+
+
+def analyse_track(track: LandmarkTrack, spec: ExerciseSpec, source_name: str = "", consumers: Iterable[Consumer] = ()) -> SessionRecord:
+    """Analyse recorded landmarks without video or model: the same session code, seconds per clip."""
+    return run_session(replay_frames(track), ReplayPose(track, with_masks=spec.needs_segmentation), spec, consumers,
+                       source_name=source_name, fps=track.fps)

@@ -1,0 +1,254 @@
+"""Landmark tracks: the pose model's output for a whole clip, saved once and replayed many times.
+
+A `LandmarkTrack` holds what the analysis consumes (per-frame time, pixel landmarks, world
+landmarks, visibility and, when recorded, a downsampled segmentation mask). `cached_track` runs
+MediaPipe once per (file content, model version, pose options) and keeps the result in a cache
+folder; `ReplayPose` (in `pose.py`) plays a track back through the same session code.
+Imports neither cv2 nor mediapipe at module level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from formcoach.core import PoseFrame
+from formcoach.errors import PoseError
+from formcoach.skeleton import NUM_LANDMARKS
+
+#: Bumped whenever the file layout or what is recorded changes; part of every cache key.
+TRACK_FORMAT = 2
+#: Longest side of a stored segmentation mask, pixels. The back outline is judged on the mask;
+#: 256 px keeps a torso ~100 px long on a full-body clip.
+MASK_LONG_SIDE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class PoseOptions:
+    """Settings of the pose model that change its output (and so the cache key)."""
+
+    model_complexity: int = 1
+    segmentation: bool = False
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.model_complexity not in (0, 1, 2):
+            raise ValueError(f"model_complexity must be 0, 1 or 2, got {self.model_complexity}")
+        for name in ("min_detection_confidence", "min_tracking_confidence"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+def model_version() -> str:
+    """The installed pose model's version (mediapipe's), without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"mediapipe-{version('mediapipe')}"
+    except PackageNotFoundError:
+        return "mediapipe-absent"
+
+
+def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes (hex, first 16 characters)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def cache_key(path: str | Path, options: PoseOptions, model: str | None = None) -> str:
+    """Key of a clip's track: content hash + model version + pose options + track format."""
+    settings = json.dumps({"model": model or model_version(), "format": TRACK_FORMAT, **asdict(options)}, sort_keys=True)
+    return f"{file_digest(path)}-{hashlib.sha256(settings.encode()).hexdigest()[:10]}"
+
+
+@dataclass
+class LandmarkTrack:
+    """Per-frame pose output of one clip. Frames without a person are all-NaN with visibility 0.
+
+    Attributes:
+        t: (N,) seconds, source clock.
+        xy: (N, 33, 2) pixels. world: (N, 33, 3) metres. visibility: (N, 33) 0..1.
+        image_size: (width, height) of the source frames.
+        masks: (N, h, w) uint8 person probability x 255 at reduced size, or None.
+        key: the cache key it was recorded under ("" when not from a cache).
+    """
+
+    t: np.ndarray
+    xy: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    image_size: tuple[int, int]
+    masks: np.ndarray | None = None
+    key: str = ""
+    fps: float = 30.0
+    _frames: list[PoseFrame | None] = field(default_factory=list, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def detected(self) -> np.ndarray:
+        """(N,) bool: a person was found in the frame."""
+        return np.isfinite(self.xy).any(axis=(1, 2))
+
+    def frame(self, i: int, with_mask: bool = True) -> PoseFrame | None:
+        """Frame `i` as a PoseFrame (None where nobody was detected); the mask resized back up."""
+        if not self.detected[i]:
+            return None
+        mask = None
+        if with_mask and self.masks is not None:
+            from formcoach._cv2 import cv2  # lazy: only mask replay needs it
+
+            mask = cv2.resize(self.masks[i].astype(np.float32) / 255.0, self.image_size, interpolation=cv2.INTER_LINEAR)
+        return PoseFrame(
+            t=float(self.t[i]), image_size=self.image_size, xy=self.xy[i].astype(np.float64),
+            world=self.world[i].astype(np.float64), visibility=self.visibility[i].astype(np.float64), mask=mask,
+        )
+
+    def save(self, path: str | Path, compact: bool = False) -> None:
+        """Write a compressed .npz (float16 landmarks when `compact`; pixels are kept to ~0.5 px)."""
+        dtype = np.float16 if compact else np.float32
+        width, height = self.image_size
+        arrays = {
+            "t": self.t.astype(np.float64),
+            # normalised to 0..1 before float16 so precision does not depend on the frame size
+            "xy_norm": (self.xy / np.array([width, height])).astype(dtype),
+            "world": self.world.astype(dtype),
+            "visibility": self.visibility.astype(np.float16 if compact else np.float32),
+            "image_size": np.array(self.image_size),
+            "meta": np.array(json.dumps({"key": self.key, "fps": self.fps, "format": TRACK_FORMAT})),
+        }
+        if self.masks is not None:
+            arrays["masks"] = self.masks
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> LandmarkTrack:
+        """Read a track written by `save`; a PoseError names the file when it is not one."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                size = tuple(int(v) for v in data["image_size"])
+                meta = json.loads(str(data["meta"])) if "meta" in data else {}
+                xy = data["xy_norm"].astype(np.float64) * np.array(size) if "xy_norm" in data else data["xy"].astype(np.float64)
+                masks = data["masks"] if "masks" in data else None
+                track = cls(
+                    t=data["t"].astype(np.float64), xy=xy, world=data["world"].astype(np.float64),
+                    visibility=data["visibility"].astype(np.float64), image_size=(size[0], size[1]), masks=masks,
+                    key=str(meta.get("key", "")), fps=float(meta.get("fps", 30.0)),
+                )
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            raise PoseError(f"{path}: not a formcoach landmarks file ({exc})") from None
+        n = len(track.t)
+        if track.xy.shape != (n, NUM_LANDMARKS, 2) or track.world.shape != (n, NUM_LANDMARKS, 3):
+            raise PoseError(f"{path}: not a formcoach landmarks file (arrays of the wrong shape)")
+        return track
+
+
+class TrackBuilder:
+    """Collects raw pose frames as a session runs, then builds a `LandmarkTrack`."""
+
+    def __init__(self, fps: float = 30.0, record_masks: bool = False) -> None:
+        self.fps = fps
+        self.record_masks = record_masks
+        self._t: list[float] = []
+        self._xy: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+        self._vis: list[np.ndarray] = []
+        self._masks: list[np.ndarray] = []
+        self._size: tuple[int, int] = (0, 0)
+
+    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int]) -> None:
+        self._size = image_size
+        self._t.append(t)
+        if frame is None:
+            self._xy.append(np.full((NUM_LANDMARKS, 2), np.nan, np.float32))
+            self._world.append(np.full((NUM_LANDMARKS, 3), np.nan, np.float32))
+            self._vis.append(np.zeros(NUM_LANDMARKS, np.float32))
+        else:
+            self._xy.append(frame.xy.astype(np.float32))
+            self._world.append(frame.world.astype(np.float32))
+            self._vis.append(frame.visibility.astype(np.float32))
+        if self.record_masks:
+            self._masks.append(_small_mask(frame.mask if frame is not None else None, image_size))
+
+    def build(self, key: str = "") -> LandmarkTrack:
+        n = len(self._t)
+        return LandmarkTrack(
+            t=np.array(self._t, dtype=np.float64),
+            xy=np.array(self._xy, dtype=np.float32).reshape(n, NUM_LANDMARKS, 2),
+            world=np.array(self._world, dtype=np.float32).reshape(n, NUM_LANDMARKS, 3),
+            visibility=np.array(self._vis, dtype=np.float32).reshape(n, NUM_LANDMARKS),
+            image_size=self._size,
+            masks=np.array(self._masks, dtype=np.uint8) if self.record_masks and self._masks else None,
+            key=key, fps=self.fps,
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write what was recorded so far (e.g. `analyze --save-landmarks`)."""
+        self.build().save(path)
+
+
+def mask_size(image_size: tuple[int, int]) -> tuple[int, int]:
+    """(width, height) of a stored mask: the image scaled to MASK_LONG_SIDE on its long side."""
+    width, height = image_size
+    scale = min(1.0, MASK_LONG_SIDE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _small_mask(mask: np.ndarray | None, image_size: tuple[int, int]) -> np.ndarray:
+    w, h = mask_size(image_size)
+    if mask is None:
+        return np.zeros((h, w), np.uint8)
+    from formcoach._cv2 import cv2
+
+    small = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
+    return np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def record_track(path: str | Path, options: PoseOptions = PoseOptions(), key: str = "") -> LandmarkTrack:
+    """Run the pose model over every frame of a video file and return its track."""
+    from formcoach.pose import MediaPipePose
+    from formcoach.sources import VideoFileSource
+
+    source = VideoFileSource(path)
+    builder = TrackBuilder(fps=source.info.fps, record_masks=options.segmentation)
+    try:
+        with MediaPipePose.from_options(options) as estimator:
+            for image, t in source:
+                builder.add(t, estimator.estimate(image, t), (image.shape[1], image.shape[0]))
+    finally:
+        source.close()
+    return builder.build(key)
+
+
+def cached_track(path: str | Path, options: PoseOptions, cache_dir: str | Path) -> LandmarkTrack:
+    """The clip's track from `cache_dir`, recorded with the real model first when absent or stale."""
+    key = cache_key(path, options)
+    target = Path(cache_dir) / f"{Path(path).stem}.{key}.npz"
+    if target.exists():
+        return LandmarkTrack.load(target)
+    for stale in Path(cache_dir).glob(f"{Path(path).stem}.*.npz"):
+        stale.unlink()
+    track = record_track(path, options, key)
+    track.save(target)
+    return track
+
+
+def replay_frames(track: LandmarkTrack) -> Iterator[tuple[None, float]]:
+    """(image, t) pairs for `run_session` when there is no video: no image, the track's times."""
+    for t in track.t:
+        yield None, float(t)
