@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -18,6 +17,7 @@ import yaml
 
 from formcoach.errors import SpecError
 from formcoach.holds import HoldRule
+from formcoach.resources import DataKind, shipped_dir, yaml_files
 from formcoach.reps import RepRule
 from formcoach.skeleton import MIDPOINT_PREFIX, SIDED_PARTS, landmark_names
 
@@ -71,6 +71,12 @@ class MetricSpec:
     smooth_frames: int = 1  # running median over this many frames (noisy metrics such as masks)
     space: str = "image"  # angle: "image" (pixels) or "world" (MediaPipe's metric 3D landmarks)
     unit: str = "deg"
+    display_name: str = ""  # what people read ("Trunk lean"); empty: the name with spaces
+
+    @property
+    def label(self) -> str:
+        """Human name for screens and reports."""
+        return self.display_name or self.name.replace("_", " ").capitalize()
 
     @property
     def sided(self) -> bool:
@@ -107,6 +113,7 @@ class CueSpec:
     during: str = "rep"  # for when=rep_end: aggregate over the whole rep, or only its frames in the target zone
     persist_s: float = 0.2  # a violation must last this long to count (noise guard)
     views: tuple[str, ...] = ()  # empty = the spec's views
+    short: str = ""  # spoken form (<= 2 s); empty: `say` is spoken. Both may use {target}, {hold_s}, {limit}
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +333,7 @@ def _parse_metric(r: Reader, name: str) -> MetricSpec:
             base.done()
         fields["unit"] = "ratio"
     fields["smooth_frames"] = r.int("smooth_frames", 1) or 1
+    fields["display_name"] = r.str("display_name", "")
     side = r.raw("side", "auto")
     if isinstance(side, dict):
         sr = r.child("side", side)
@@ -373,6 +381,7 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
     cue = CueSpec(
         id=cue_id,
         say=r.str("say"),
+        short=r.str("short", ""),
         when=when,
         condition=condition,
         severity=r.str("severity", "warning", choices=SEVERITIES),
@@ -587,9 +596,8 @@ def _check_cue_ids(r: Reader, cues: tuple[CueSpec, ...]) -> None:
 
 
 def default_spec_dir() -> Path:
-    """`$FORMCOACH_SPECS`, else the `exercise_specs/` folder next to the package."""
-    env = os.environ.get("FORMCOACH_SPECS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "exercise_specs"
+    """The shipped spec folder (package data `formcoach.exercise_specs`)."""
+    return shipped_dir(DataKind.SPECS)
 
 
 def load_spec_file(path: str | Path) -> ExerciseSpec:
@@ -609,19 +617,19 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
 
 
 def load_catalog(spec_dir: str | Path | None = None) -> dict[str, ExerciseSpec]:
-    """Load every `*.yaml` in the spec folder, keyed by id (sorted)."""
-    folder = Path(spec_dir) if spec_dir is not None else default_spec_dir()
-    if not folder.is_dir():
-        raise SpecError(f"{folder}: exercise spec folder not found (set FORMCOACH_SPECS or pass --specs)")
-    specs = [load_spec_file(p) for p in sorted(folder.glob("*.yaml"))]
+    """Load the shipped specs and those in `spec_dir` (else `$FORMCOACH_SPECS`), keyed by id (sorted).
+
+    A user spec file with the same name as a shipped one replaces it.
+    """
+    specs = [load_spec_file(p) for p in yaml_files(DataKind.SPECS, spec_dir).values()]
     return {s.id: s for s in specs}
 
 
 def get_spec(exercise_id: str, spec_dir: str | Path | None = None) -> ExerciseSpec:
     """Load one exercise by id; the error lists the valid ids."""
-    folder = Path(spec_dir) if spec_dir is not None else default_spec_dir()
-    path = folder / f"{exercise_id}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in folder.glob("*.yaml"))
+    files = yaml_files(DataKind.SPECS, spec_dir)
+    path = files.get(exercise_id)
+    if path is None:
+        known = list(files)
         raise SpecError(f"unknown exercise {exercise_id!r}{did_you_mean(exercise_id, known)} (known: {', '.join(known)})")
     return load_spec_file(path)

@@ -13,7 +13,6 @@ import dataclasses
 import html
 import json
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import yaml
 from formcoach.core import FrameResult
 from formcoach.errors import SourceError, SpecError
 from formcoach.pose import PoseEstimator
+from formcoach.resources import DataKind, search_dirs, shipped_dir, yaml_files
 from formcoach.report import report_dict
 from formcoach.session import Consumer, SessionRecord, run_session
 from formcoach.setup import SetupCheck, SetupConfig, SetupState, image_stats
@@ -149,22 +149,22 @@ def parse_routine(data: Any, path: str, catalog: Mapping[str, ExerciseSpec]) -> 
 
 
 def default_routine_dir() -> Path:
-    """`$FORMCOACH_ROUTINES`, else the `routines/` folder next to the package."""
-    env = os.environ.get("FORMCOACH_ROUTINES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "routines"
+    """The shipped routine folder (package data `formcoach.routines`)."""
+    return shipped_dir(DataKind.ROUTINES)
 
 
 def load_routine(path_or_id: str | Path, catalog: Mapping[str, ExerciseSpec], routine_dir: str | Path | None = None) -> Routine:
-    """Read and validate a routine: a YAML file path, or an id in the routine folder."""
+    """Read and validate a routine: a YAML file path, or an id among the shipped routines and those in
+    `routine_dir` (else `$FORMCOACH_ROUTINES`)."""
     path = Path(path_or_id)
     if not path.is_file():
-        folder = Path(routine_dir) if routine_dir is not None else default_routine_dir()
-        by_id = folder / f"{path_or_id}.yaml"
-        if path.suffix in (".yaml", ".yml") or not by_id.is_file():
-            known = sorted(p.stem for p in folder.glob("*.yaml"))
+        by_id = yaml_files(DataKind.ROUTINES, routine_dir)
+        if path.suffix in (".yaml", ".yml") or str(path_or_id) not in by_id:
+            known = list(by_id)
+            folders = ", ".join(str(f) for f in search_dirs(DataKind.ROUTINES, routine_dir))
             raise SpecError(f"{path_or_id}: no such routine file or id{did_you_mean(str(path_or_id), known)} "
-                            f"(routines in {folder}: {', '.join(known) or 'none'})")
-        path = by_id
+                            f"(routines in {folders}: {', '.join(known) or 'none'})")
+        path = by_id[str(path_or_id)]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

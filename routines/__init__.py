@@ -1,0 +1,1 @@
+"""The shipped workout routines (YAML), installed as package data `formcoach.routines`."""
