@@ -13,132 +13,22 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
-
 from formcoach import __version__
-from formcoach.core import CueRaised, FrameResult, HoldEnded, HoldStarted, PartialRep, RepCompleted
-from formcoach.errors import FormcoachError, SourceError
+from formcoach.errors import FormcoachError
 from formcoach.specs import Condition, ExerciseSpec, get_spec, load_catalog, load_spec_file
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
-# ---- consumers ------------------------------------------------------------------------------------
-
-
-class AnnotatedVideo:
-    """Writes every frame with the overlay drawn to an .mp4."""
-
-    def __init__(self, spec: ExerciseSpec, path: Path, fps: float) -> None:
-        from formcoach.overlay import Overlay
-        from formcoach.sources import VideoWriter
-
-        self.overlay, self.writer = Overlay(spec), VideoWriter(path, fps)
-
-    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
-        self.writer.write(self.overlay.draw(image, result))
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-class Window:
-    """Shows the overlay in a desktop window; `q` or Esc stops the session."""
-
-    def __init__(self, spec: ExerciseSpec, title: str = "formcoach") -> None:
-        from formcoach._cv2 import cv2
-        from formcoach.overlay import Overlay
-
-        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            raise SourceError("no display to open a window on: run with --headless")
-        self._cv2, self.overlay, self.title = cv2, Overlay(spec), title
-
-    def on_frame(self, image: np.ndarray, result: FrameResult) -> bool:
-        self._cv2.imshow(self.title, self.overlay.draw(image, result))
-        key = self._cv2.waitKey(1) & 0xFF
-        return key not in (ord("q"), 27)
-
-    def on_status(self, image: np.ndarray, status) -> bool:
-        """Outside sets (workout setup and rest): the camera picture with the status as a banner."""
-        self._cv2.imshow(self.title, self.overlay.draw_message(image, status.message))
-        key = self._cv2.waitKey(1) & 0xFF
-        return key not in (ord("q"), 27)
-
-    def on_workout(self, event) -> None:
-        """A new set may be another exercise: draw with its spec."""
-        from formcoach.overlay import Overlay
-        from formcoach.workout import SetStarted
-
-        if isinstance(event, SetStarted):
-            self.overlay = Overlay(event.plan.spec)
-
-    def close(self) -> None:
-        self._cv2.destroyAllWindows()
-
-
-class EventLog:
-    """Prints events as they happen, one line each (what a test or a terminal user sees)."""
-
-    def __init__(self, stream=sys.stdout) -> None:
-        self.stream = stream
-
-    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
-        self.on_events(result.events)
-
-    def on_events(self, events) -> None:
-        for ev in events:
-            line = _event_line(ev)
-            if line:
-                print(f"{ev.t:7.2f}s  {line}", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        pass
-
-
-def _event_line(ev) -> str | None:
-    if isinstance(ev, RepCompleted):
-        return f"rep {ev.count}" + (f" (faults: {', '.join(ev.rep.faults)})" if ev.rep.faults else "")
-    if isinstance(ev, PartialRep):
-        return f"partial rep: {ev.message}"
-    if isinstance(ev, HoldStarted):
-        return f"hold started (target {ev.target_s:.0f} s)"
-    if isinstance(ev, HoldEnded):
-        return f"hold ended: {ev.hold.duration_s:.1f} s" + ("" if ev.hold.completed else f" (short: {ev.hold.broke_because})")
-    if isinstance(ev, CueRaised):
-        return f"cue {ev.fault.cue}: {ev.fault.message}"
-    return None
-
-
-class Progress:
-    """A progress bar on stderr for long videos (only when stderr is a terminal)."""
-
-    def __init__(self, total: int | None) -> None:
-        self.total, self.count = total, 0
-        self.enabled = bool(total) and sys.stderr.isatty()
-        self._last = 0.0
-
-    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
-        self.count += 1
-        now = time.monotonic()
-        if self.enabled and (now - self._last > 0.2 or self.count == self.total):
-            self._last = now
-            frac = min(self.count / self.total, 1.0)
-            bar = "#" * int(frac * 30)
-            print(f"\r  analysing [{bar:<30}] {frac:4.0%}  reps {result.rep_count}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.enabled:
-            print(file=sys.stderr)
+# Consumers live in formcoach.consumers; re-exported here for callers that imported them from the CLI.
+from formcoach.consumers import AnnotatedVideo, EventLog, Progress, Window, fault_thumbnails  # noqa: E402,F401
 
 
 # ---- commands ---------------------------------------------------------------------------------------
 
 
 def _thumbnails(spec: ExerciseSpec, out_dir: Path) -> list:
-    from formcoach.overlay import Overlay
-    from formcoach.thumbnails import FaultThumbnails
-
-    return [FaultThumbnails(out_dir, Overlay(spec).draw)]
+    return fault_thumbnails(spec, out_dir)
 
 
 def _voice(args: argparse.Namespace) -> list:

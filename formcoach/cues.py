@@ -8,6 +8,7 @@ Imports neither cv2 nor mediapipe.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -56,6 +57,17 @@ def deviation(cue: CueSpec, value: float) -> float:
     if c.max is not None and value > c.max:
         return value - c.max
     return 0.0
+
+
+def worst_index(cue: CueSpec, values: np.ndarray) -> int:
+    """Index of the frame that shows a broken whole-rep rule best (values: (N,), finite).
+
+    The frame furthest outside the good range; for `of: range` (too much movement) the frame
+    furthest from the rep's median, where the movement peaked.
+    """
+    if cue.aggregate == "range":
+        return int(np.argmax(np.abs(values - np.median(values))))
+    return int(np.argmax([deviation(cue, float(v)) for v in values]))
 
 
 def view_reason(cue: CueSpec, view: str | None) -> str | None:
@@ -145,33 +157,40 @@ class CueBook:
 
     def rep_end(
         self, rep_index: int, t: float, series: Mapping[str, Sequence[float]], at_target: Sequence[bool],
-        view: str | None, attempt: int, fault_t: float | None = None,
+        view: str | None, attempt: int, fault_t: float | None = None, times: Sequence[float] | None = None,
     ) -> tuple[Event, ...]:
         """Judge `rep_end` rules on the values a metric took during one rep.
 
         Args:
             series: metric name -> values over the rep's frames.
             at_target: per frame of the rep, whether it was in the target zone.
-            fault_t: the time a fault is reported at (default `t`; the evaluator passes the
-                rep's bottom, the moment the fault is about).
+            fault_t: the time a fault is reported at when `times` is not given (default `t`).
+            times: per frame of the rep, its source time: the fault is then reported at the
+                frame where the measured value was worst (`worst_index`), the moment it is about.
         """
         events: list[Event] = []
         for cue in self.cues:
             if cue.when != "rep_end" or view_reason(cue, view) is not None:
                 continue
             values = np.asarray(series.get(cue.condition.metric, ()), dtype=float)
+            frame_t = np.asarray(times if times is not None else [], dtype=float)
+            keep = np.isfinite(values)
             if cue.during == "target":
                 mask = np.asarray(at_target, dtype=bool)
-                values = values[mask[: values.size]] if mask.size >= values.size else values[:0]
-            values = values[np.isfinite(values)]
+                keep &= mask[: values.size] if mask.size >= values.size else False
+            if frame_t.size != values.size:
+                frame_t = np.full(values.size, np.nan)
+            values, frame_t = values[keep], frame_t[keep]
             if values.size == 0:
                 continue
             agg = cue.aggregate or "max"
             value = float({"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp}[agg](values))
             if cue.condition.holds(value):
                 continue
+            worst_t = float(frame_t[worst_index(cue, values)])
+            at = worst_t if math.isfinite(worst_t) else (t if fault_t is None else fault_t)
             ctx = CueContext(t=t, dt=0.0, view=view, phase=None, rep_index=rep_index, hold_index=None, attempt=attempt)
-            fault = self._report(cue, t if fault_t is None else fault_t, value, ctx, ("attempt", attempt))
+            fault = self._report(cue, at, value, ctx, ("attempt", attempt))
             if fault is not None:
                 events.append(CueRaised(t, fault))
         return tuple(events)

@@ -57,6 +57,7 @@ class Evaluator:
         self._attempt_rep_index: int | None = None
         self._rep_series: dict[str, list[float]] = {}
         self._rep_at_target: list[bool] = []
+        self._rep_times: list[float] = []
         self.reps_done: list = []
         self.partials: list = []
         self.events: list[Event] = []
@@ -85,13 +86,14 @@ class Evaluator:
                 for name, value in metrics.items():
                     self._rep_series.setdefault(name, []).append(value)
                 self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
+                self._rep_times.append(t)
             was_in_rep = self.reps.in_rep
             for ev in self.reps.update(t, self._rep_value(metrics)):
                 events += self._on_rep_event(ev, t, view)
             if self.reps.in_rep and not was_in_rep:
                 self._attempt += 1
                 self._attempt_rep_index = self.reps.current_index
-                self._rep_series, self._rep_at_target = {}, []
+                self._rep_series, self._rep_at_target, self._rep_times = {}, [], []
 
         if self.hold is not None:
             in_posture, failing = posture_state(self.spec.hold.posture, metrics)
@@ -153,7 +155,8 @@ class Evaluator:
         out: list[Event] = []
         if isinstance(ev, RepCompleted):
             out += self.cues.rep_end(
-                ev.rep.index, t, self._rep_series, self._rep_at_target, view, attempt=self._attempt, fault_t=ev.rep.bottom_s
+                ev.rep.index, t, self._rep_series, self._rep_at_target, view, attempt=self._attempt, fault_t=ev.rep.bottom_s,
+                times=self._rep_times,
             )
             faults = tuple(dict.fromkeys(self.cues.rep_faults.pop(ev.rep.index, [])))
             rep = dataclasses.replace(ev.rep, faults=faults)

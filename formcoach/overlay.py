@@ -1,20 +1,27 @@
-"""Drawing: skeleton, the angles that matter at their joints, rep counter, hold timer, cue banner.
+"""Drawing: skeleton, the measures that matter at their joints, rep counter, hold bar, fault banners.
 
-`Overlay.draw(image, result) -> image` (draws on a copy). A consumer of results only.
+`Overlay.draw(image, result) -> image` (draws on a copy). A consumer of results only: it remembers
+faults decided at the end of a rep (rep-end rules, partial reps, short holds) for `FAULT_SHOW_S`
+so they are on screen right after the rep they are about, with the body segment they measure
+drawn in the fault's colour.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from formcoach._cv2 import cv2
 
-from formcoach.core import FrameResult, Severity
+from formcoach.core import CueRaised, Fault, FrameResult, PoseFrame, Severity
 from formcoach.metrics import resolve_point
 from formcoach.skeleton import EDGES, Landmark
 from formcoach.specs import ExerciseSpec
+
+#: Seconds a fault decided at rep end stays on screen after the decision.
+FAULT_SHOW_S = 2.5
 
 _FONT = cv2.FONT_HERSHEY_DUPLEX
 _WHITE = (255, 255, 255)
@@ -22,11 +29,49 @@ _DARK = (32, 32, 32)
 _ACCENT = (80, 200, 255)  # amber-ish (BGR)
 _GOOD = (110, 210, 90)
 _SEVERITY_COLOUR = {Severity.INFO: (200, 160, 60), Severity.WARNING: (40, 160, 255), Severity.ERROR: (60, 60, 230)}
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """One line at the bottom of the picture."""
+
+    message: str
+    severity: Severity
+    tag: str = ""  # short context drawn before the message ("REP 2")
+    cue: str | None = None
+
+
+def format_value(value: float, unit: str) -> str:
+    """A measured value in its unit with sensible precision: '37°', '0.031', '0.42 × torso'."""
+    if not math.isfinite(value):
+        return "–"
+    if unit == "deg":
+        return f"{round(value) + 0:d}°"
+    digits = 2 if abs(value) >= 0.1 else 3
+    text = f"{value:.{digits}f}"
+    return f"{text} × torso" if unit == "torso" else (f"{text} px" if unit == "px" else text)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _text_size(text: str, scale: float, thickness: int) -> tuple[int, int]:
+    (w, h), _ = cv2.getTextSize(text.replace("°", "").replace("×", "x"), _FONT, scale, thickness)
+    return w + (int(8 * scale) if "°" in text else 0), h
 
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour=_WHITE, thickness: int = 1) -> None:
-    cv2.putText(img, text, org, _FONT, scale, _DARK, thickness + 3, cv2.LINE_AA)
-    cv2.putText(img, text, org, _FONT, scale, colour, thickness, cv2.LINE_AA)
+    """Text with a dark outline; a '°' (not in Hershey fonts) is drawn as a small ring."""
+    body = text.replace("°", "").replace("×", "x")
+    for c, th in ((_DARK, thickness + 3), (colour, thickness)):
+        cv2.putText(img, body, org, _FONT, scale, c, th, cv2.LINE_AA)
+    if "°" in text:
+        (w, h), _ = cv2.getTextSize(body, _FONT, scale, thickness)
+        centre, r = (org[0] + w + int(4 * scale), org[1] - h + int(3 * scale)), max(2, int(3.5 * scale))
+        cv2.circle(img, centre, r, _DARK, thickness + 2, cv2.LINE_AA)
+        cv2.circle(img, centre, r, colour, max(1, thickness), cv2.LINE_AA)
 
 
 def _panel(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = 0.55) -> None:
@@ -38,23 +83,116 @@ def _panel(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = 0
         roi[:] = (roi * (1 - alpha)).astype(np.uint8)
 
 
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _tag(fault: Fault) -> str:
+    """Which rep or hold a fault is about; a fault of no rep was a partial (not counted)."""
+    return f"REP {fault.rep}" if fault.rep else (f"HOLD {fault.hold}" if fault.hold else "NO REP")
+
+
 class Overlay:
-    """Draws one exercise's analysis on frames. Sizes scale with the image height."""
+    """Draws one exercise's analysis on frames. Sizes scale with the image height (designed at 480 p)."""
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
         shown = spec.display or tuple(n for n in (spec.primary_metric,) if n)
         self.shown = shown[:3]
+        self._segments = self._cue_segments(spec)
+        self.reset()
+
+    def reset(self) -> None:
+        self._recent: list[tuple[float, Fault]] = []  # (shown until t, fault) for faults decided at rep end
+
+    # -- public --
 
     def draw(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
+        """The picture with this frame's analysis drawn on it (a copy)."""
+        banners = self.banners(result)
+        return self.render(image, result, banners)
+
+    def draw_fault(self, image: np.ndarray, result: FrameResult, fault: Fault) -> np.ndarray:
+        """The picture at a fault's worst moment, with that fault as the banner (for thumbnails)."""
+        return self.render(image, result, [Banner(fault.message, fault.severity, _tag(fault), fault.cue)])
+
+    def banners(self, result: FrameResult) -> list[Banner]:
+        """What the bottom of the frame says now, most important first (advances the fault memory)."""
+        active_ids = {c.cue for c in result.active_cues}
+        for ev in result.events:
+            if isinstance(ev, CueRaised) and ev.fault.cue not in active_ids:  # decided at rep end, not seen live
+                self._recent = [(u, f) for u, f in self._recent if f.cue != ev.fault.cue]
+                self._recent.append((result.t + FAULT_SHOW_S, ev.fault))  # ev.t may be the worst moment
+        self._recent = [(u, f) for u, f in self._recent if result.t <= u + 1e-9]
+        out: list[Banner] = []
+        for _, f in sorted(self._recent, key=lambda uf: (-_RANK[uf[1].severity], -uf[0])):
+            out.append(Banner(f.message, f.severity, _tag(f), f.cue))
+        for c in sorted(result.active_cues, key=lambda c: -_RANK[c.severity]):
+            out.append(Banner(c.message, c.severity, "", c.cue))
+        if not out:
+            if result.pose is None:
+                out.append(Banner("Step into view: whole body in the picture", Severity.INFO))
+            elif result.not_judged:
+                cue_id, reason = next(iter(result.not_judged.items()))
+                out.append(Banner(f"Can't check {cue_id.replace('_', ' ')}: {reason}", Severity.INFO))
+        return out[:2]
+
+    def render(self, image: np.ndarray, result: FrameResult, banners: list[Banner]) -> np.ndarray:
         out = image.copy()
-        s = out.shape[0] / 480.0  # scale factor: designed at 480 p
+        s = out.shape[0] / 480.0
         if result.pose is not None:
             self._skeleton(out, result, s)
-            self._joint_angles(out, result, s)
+            for b in reversed(banners):
+                self._mark_segment(out, result, b, s)
+            self._joint_labels(out, result, s)
         self._counter(out, result, s)
-        self._cue_banner(out, result, s)
+        for row, b in enumerate(banners):
+            self._banner(out, b.message, _SEVERITY_COLOUR[b.severity], s, row, b.tag)
         return out
+
+    def draw_message(self, image: np.ndarray, message: str, severity: Severity = Severity.INFO) -> np.ndarray:
+        """The camera picture with one banner (workout setup guidance, rest countdown)."""
+        out = image.copy()
+        if message:
+            self._banner(out, message, _SEVERITY_COLOUR[severity], out.shape[0] / 480.0)
+        return out
+
+    # -- internals --
+
+    @staticmethod
+    def _cue_segments(spec: ExerciseSpec) -> dict[str, tuple[tuple[str, str], ...]]:
+        """cue id -> the body segments (pairs of spec point names) its metric is measured on."""
+
+        def segments(metric: str, depth: int = 0) -> tuple[tuple[str, str], ...]:
+            m = spec.metrics.get(metric)
+            if m is None or depth > 3:
+                return ()
+            if m.of:
+                return segments(m.of, depth + 1)
+            pts = m.points
+            return tuple(zip(pts, pts[1:])) if m.kind == "angle" else ((pts[0], pts[1]),) if len(pts) >= 2 else ()
+
+        out = {c.id: segments(c.condition.metric) for c in spec.cues}
+        if spec.reps is not None:
+            for cue in (spec.reps.rule.partial_cue, spec.reps.rule.incomplete_return_cue):
+                if cue:
+                    out.setdefault(cue, segments(spec.reps.rule.metric))
+        if spec.hold is not None and spec.hold.posture:
+            out.setdefault(spec.hold.rule.short_cue, tuple(s for c in spec.hold.posture for s in segments(c.metric)))
+        return out
+
+    def _point(self, pose: PoseFrame, name: str, side: str) -> tuple[int, int] | None:
+        p = resolve_point(pose, name, side).point
+        return (int(round(p[0])), int(round(p[1]))) if np.all(np.isfinite(p)) else None
+
+    def _mark_segment(self, img: np.ndarray, result: FrameResult, banner: Banner, s: float) -> None:
+        """The body segment a fault is measured on, thick, in the fault's colour."""
+        colour = _SEVERITY_COLOUR[banner.severity]
+        for a, b in self._segments.get(banner.cue or "", ()):
+            pa, pb = self._point(result.pose, a, result.side or "left"), self._point(result.pose, b, result.side or "left")
+            if pa is not None and pb is not None:
+                cv2.line(img, pa, pb, _DARK, max(3, int(10 * s)), cv2.LINE_AA)
+                cv2.line(img, pa, pb, colour, max(2, int(7 * s)), cv2.LINE_AA)
 
     def _skeleton(self, img: np.ndarray, result: FrameResult, s: float) -> None:
         xy = result.pose.xy
@@ -71,78 +209,100 @@ class Overlay:
             if np.all(np.isfinite(p)) and (lm >= Landmark.LEFT_SHOULDER or lm == Landmark.NOSE):
                 cv2.circle(img, tuple(np.round(p).astype(int)), max(2, int(4 * s)), _ACCENT, -1, cv2.LINE_AA)
 
-    def _joint_angles(self, img: np.ndarray, result: FrameResult, s: float) -> None:
-        """The displayed metrics, written next to the joint they are measured at."""
+    def _joint_labels(self, img: np.ndarray, result: FrameResult, s: float) -> None:
+        scale, thick = 0.55 * s, max(1, int(s))
+        for label, (x0, y0, x1, y1) in self.label_boxes(img.shape, result):
+            _panel(img, x0, y0, x1, y1, alpha=0.5)
+            pad = int(4 * s)
+            _text(img, label, (x0 + pad, y1 - pad), scale, _ACCENT, thick)
+
+    def label_boxes(self, shape: tuple[int, ...], result: FrameResult) -> list[tuple[str, tuple[int, int, int, int]]]:
+        """Each displayed measure next to the joint it is measured at, as (text, box); boxes never overlap."""
+        h, w = shape[:2]
+        s = h / 480.0
+        placed: list[tuple[int, int, int, int]] = []
+        out: list[tuple[str, tuple[int, int, int, int]]] = []
+        scale, thick = 0.55 * s, max(1, int(s))
         for name in self.shown:
             m = self.spec.metrics[name]
             value = result.metrics.get(name, math.nan)
             anchor_name = m.points[1] if m.kind == "angle" else (m.points[0] if m.points else None)
             if anchor_name is None or not math.isfinite(value):
                 continue
-            anchor = resolve_point(result.pose, anchor_name, result.side or "left").point
-            if not np.all(np.isfinite(anchor)):
+            anchor = self._point(result.pose, anchor_name, result.side or "left") if result.pose is not None else None
+            if anchor is None:
                 continue
-            x, y = int(anchor[0] + 12 * s), int(anchor[1] - 8 * s)
-            label = f"{name} {round(value)}" if m.unit == "deg" else f"{name} {value:.2f}"
-            _text(img, label, (x, y), 0.55 * s, _ACCENT, max(1, int(s)))
+            label = f"{m.label} {format_value(value, m.unit)}"
+            tw, th = _text_size(label, scale, thick)
+            pad = int(4 * s)
+            x = min(max(anchor[0] + int(12 * s), pad), max(w - tw - pad, pad))
+            y = min(max(anchor[1] - int(8 * s), th + pad), h - pad)
+            box = (x - pad, y - th - pad, x + tw + pad, y + pad)
+            for _ in range(12):  # move down (then up) past labels already drawn
+                hit = next((b for b in placed if _overlaps(box, b)), None)
+                if hit is None:
+                    break
+                y = hit[3] + th + pad + 1 if hit[3] + th + 2 * pad < h else hit[1] - pad - 1
+                box = (x - pad, y - th - pad, x + tw + pad, y + pad)
+            placed.append(box)
+            out.append((label, box))
+        return out
 
     def _counter(self, img: np.ndarray, result: FrameResult, s: float) -> None:
         x0, y0 = int(10 * s), int(10 * s)
-        width = int(170 * s)
-        rows = 1 + (result.hold_target_s is not None) + len(self.shown)
-        _panel(img, x0, y0, x0 + width, y0 + int((48 + 26 * (rows - 1)) * s))
-        y = y0 + int(40 * s)
+        width = int(200 * s)
+        rows = (result.hold_target_s is not None) + len(self.shown)
+        _panel(img, x0, y0, x0 + width, y0 + int((56 + 26 * rows) * s))
+        y = y0 + int(44 * s)
         if self.spec.reps is not None:
-            _text(img, f"{result.rep_count}", (x0 + int(8 * s), y), 1.4 * s, _WHITE, max(2, int(2 * s)))
-            _text(img, "reps", (x0 + int(70 * s), y - int(4 * s)), 0.6 * s)
+            count = str(result.rep_count)
+            _text(img, count, (x0 + int(10 * s), y), 1.5 * s, _WHITE, max(2, int(2 * s)))
+            cw, _ = _text_size(count, 1.5 * s, max(2, int(2 * s)))
+            _text(img, "rep" if result.rep_count == 1 else "reps", (x0 + int(18 * s) + cw, y), 0.65 * s)
         else:
-            _text(img, self.spec.name, (x0 + int(8 * s), y - int(10 * s)), 0.5 * s)
+            _text(img, self.spec.name, (x0 + int(10 * s), y - int(12 * s)), 0.5 * s)
         if result.hold_target_s is not None:
-            y += int(28 * s)
+            y += int(30 * s)
             elapsed = result.hold_elapsed_s or 0.0
-            frac = min(elapsed / result.hold_target_s, 1.0)
-            bx0, bx1 = x0 + int(8 * s), x0 + width - int(8 * s)
-            cv2.rectangle(img, (bx0, y - int(14 * s)), (bx1, y + int(4 * s)), (90, 90, 90), -1)
+            frac = min(elapsed / result.hold_target_s, 1.0) if result.hold_target_s > 0 else 1.0
+            bx0, bx1 = x0 + int(10 * s), x0 + width - int(10 * s)
+            cv2.rectangle(img, (bx0, y - int(16 * s)), (bx1, y + int(5 * s)), (90, 90, 90), -1)
             colour = _GOOD if frac >= 1.0 else _ACCENT
-            cv2.rectangle(img, (bx0, y - int(14 * s)), (bx0 + int((bx1 - bx0) * frac), y + int(4 * s)), colour, -1)
-            _text(img, f"hold {elapsed:4.1f} / {result.hold_target_s:.0f} s", (bx0 + int(4 * s), y), 0.45 * s)
+            cv2.rectangle(img, (bx0, y - int(16 * s)), (bx0 + int((bx1 - bx0) * frac), y + int(5 * s)), colour, -1)
+            _text(img, f"hold {elapsed:.1f} / {result.hold_target_s:g} s", (bx0 + int(5 * s), y), 0.48 * s)
         for name in self.shown:
-            y += int(24 * s)
-            value = result.metrics.get(name, math.nan)
-            unit = self.spec.metrics[name].unit
-            shown = "--" if not math.isfinite(value) else (f"{round(value)} deg" if unit == "deg" else f"{value:.2f}")
-            _text(img, f"{name}: {shown}", (x0 + int(8 * s), y), 0.5 * s)
-
-    def _cue_banner(self, img: np.ndarray, result: FrameResult, s: float) -> None:
-        h, w = img.shape[:2]
-        if result.active_cues:
-            cue = max(result.active_cues, key=lambda c: list(Severity).index(c.severity))
-            message, colour = cue.message, _SEVERITY_COLOUR[cue.severity]
-        elif result.pose is None:
-            message, colour = "Step into view: whole body in the picture", _SEVERITY_COLOUR[Severity.INFO]
-        elif result.not_judged:
-            cue_id, reason = next(iter(result.not_judged.items()))
-            message, colour = f"Can't check {cue_id.replace('_', ' ')}: {reason}", _SEVERITY_COLOUR[Severity.INFO]
-        else:
-            return
-        self._banner(img, message, colour, s)
-
-    def draw_message(self, image: np.ndarray, message: str, severity: Severity = Severity.INFO) -> np.ndarray:
-        """The camera picture with one banner (workout setup guidance, rest countdown)."""
-        out = image.copy()
-        if message:
-            self._banner(out, message, _SEVERITY_COLOUR[severity], out.shape[0] / 480.0)
-        return out
+            y += int(26 * s)
+            m = self.spec.metrics[name]
+            _text(img, f"{m.label}: {format_value(result.metrics.get(name, math.nan), m.unit)}", (x0 + int(10 * s), y), 0.5 * s)
 
     @staticmethod
-    def _banner(img: np.ndarray, message: str, colour: tuple[int, int, int], s: float) -> None:
+    def _banner(img: np.ndarray, message: str, colour: tuple[int, int, int], s: float, row: int = 0, tag: str = "") -> None:
         h, w = img.shape[:2]
         bar_h = int(44 * s)
-        _panel(img, 0, h - bar_h, w, h, alpha=0.6)
-        cv2.rectangle(img, (0, h - bar_h), (int(8 * s), h), colour, -1)
+        top = h - bar_h * (row + 1)
+        _panel(img, 0, top, w, top + bar_h, alpha=0.65)
+        cv2.rectangle(img, (0, top), (int(8 * s), top + bar_h), colour, -1)
+        x = int(20 * s)
+        if tag:
+            tw, _ = _text_size(tag, 0.5 * s, max(1, int(s)))
+            cv2.rectangle(img, (x - int(6 * s), top + int(10 * s)), (x + tw + int(6 * s), top + bar_h - int(10 * s)), colour, -1)
+            cv2.putText(img, tag, (x, top + bar_h - int(16 * s)), _FONT, 0.5 * s, _WHITE, max(1, int(s)), cv2.LINE_AA)
+            x += tw + int(18 * s)
         scale = 0.7 * s
-        (tw, _), _ = cv2.getTextSize(message, _FONT, scale, 1)
-        while tw > w - 30 * s and scale > 0.35 * s:
-            scale *= 0.9
-            (tw, _), _ = cv2.getTextSize(message, _FONT, scale, 1)
-        _text(img, message, (int(20 * s), h - int(14 * s)), scale, _WHITE, max(1, int(s)))
+        tw, _ = _text_size(message, scale, 1)
+        while tw > w - x - 10 * s and scale > 0.35 * s:
+            scale *= 0.92
+            tw, _ = _text_size(message, scale, 1)
+        _text(img, message, (x, top + bar_h - int(14 * s)), scale, _WHITE, max(1, int(s)))
+
+
+def draw_status(img: np.ndarray, text: str, warn: bool = False) -> None:
+    """A small status line in the top-right corner, in place (live: frames analysed per second)."""
+    if not text:
+        return
+    s = img.shape[0] / 480.0
+    scale, thick = 0.45 * s, max(1, int(s))
+    tw, th = _text_size(text, scale, thick)
+    x, y = img.shape[1] - tw - int(14 * s), int(22 * s)
+    _panel(img, x - int(6 * s), y - th - int(6 * s), x + tw + int(6 * s), y + int(6 * s), alpha=0.6)
+    _text(img, text, (x, y), scale, _SEVERITY_COLOUR[Severity.WARNING] if warn else _WHITE, thick)

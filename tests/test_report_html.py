@@ -337,7 +337,7 @@ def run_synthetic(spec_id: str, frames, out_dir: Path) -> dict[str, Any]:
 
     spec = get_spec(spec_id)
     image = np.full((480, 640, 3), 86, np.uint8)
-    thumbs = FaultThumbnails(out_dir, Overlay(spec).draw)
+    thumbs = FaultThumbnails(out_dir, Overlay(spec).draw_fault)
     record = run_session(((image, t) for t, _ in frames), ReplayFrames(frames), spec, [thumbs],
                          source_name=f"sample_videos/{spec_id}_synthetic.mp4", fps=30.0)
     thumbs.close()
@@ -408,7 +408,7 @@ def test_fault_thumbnails_one_jpeg_per_cue_raised_in_order(tmp_path):
 
     drawn = []
 
-    def draw(image: np.ndarray, result: FrameResult) -> np.ndarray:
+    def draw(image: np.ndarray, result: FrameResult, fault: Fault) -> np.ndarray:
         drawn.append(result.t)
         out = image.copy()
         out[:] = (0, 0, 255)  # red
@@ -428,6 +428,16 @@ def test_fault_thumbnails_one_jpeg_per_cue_raised_in_order(tmp_path):
     assert drawn == [1.0, 1.0, 2.0]
     img = cv2.imread(str(tmp_path / "thumbs" / thumb_name(2)))
     assert img.shape == (180, 320, 3) and img[90, 160, 2] > 200 and img[90, 160, 0] < 50
+
+
+def test_fault_thumbnail_pictures_the_worst_moment_not_the_decision(tmp_path):
+    drawn = []
+    thumbs = FaultThumbnails(tmp_path, lambda image, result, fault: (drawn.append(result.t), image)[1])
+    frame = np.zeros((480, 640, 3), np.uint8)
+    for k in range(90):  # 3 s at 30 fps; the rep-end rule decides at 3.0 s about the frame at 1.2 s
+        t = k / 30
+        thumbs.on_frame(frame, _result(t, [CueRaised(t, Fault("c", "m", 1.2, 1.0, Severity.ERROR, rep=1))] if k == 89 else []))
+    assert drawn == [pytest.approx(1.2, abs=1 / 60)]
 
 
 def test_fault_thumbnails_without_any_frame_write_nothing(tmp_path):

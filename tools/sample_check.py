@@ -42,7 +42,7 @@ def analyse_clip(name: str, out_dir: Path | None = None) -> ClipResult:
     spec = get_spec(sidecar["exercise"]).at_level(sidecar.get("level"))  # a clip may be performed at a level
 
     def annotated(info) -> list:
-        from formcoach.cli import AnnotatedVideo
+        from formcoach.consumers import AnnotatedVideo
 
         return [AnnotatedVideo(spec, out_dir / f"{name}.mp4", info.fps)] if out_dir is not None else []
 

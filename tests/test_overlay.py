@@ -1,0 +1,133 @@
+"""Overlay: values in their unit, labels that never collide, rep-end faults shown after the rep.
+
+The end-to-end part replays the fault samples through the real pose model (landmarks cached in
+pytest's cache folder) and checks, against each sidecar's per-frame fault truth, that the frames
+after each faulty rep carry the fault's banner and that the fault's time is its worst moment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcoach.core import ActiveCue, CueRaised, Fault, FrameResult, Severity
+from formcoach.overlay import FAULT_SHOW_S, Overlay, format_value, plural
+from formcoach.specs import get_spec
+from synthetic import frame_from_joints, prone_joints
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (37.4, "deg", "37°"),
+    (-0.4, "deg", "0°"),
+    (0.0302, "ratio", "0.030"),
+    (0.42, "torso", "0.42 × torso"),
+    (float("nan"), "deg", "–"),
+])
+def test_format_value_keeps_unit_and_precision(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+def test_plural():
+    assert (plural(1, "rep"), plural(0, "rep"), plural(3, "rep")) == ("1 rep", "0 reps", "3 reps")
+
+
+def _scaled(pose, k: float):
+    return dataclasses.replace(pose, xy=pose.xy * k, image_size=(round(640 * k), round(480 * k)))
+
+
+def _result(t: float, events=(), active=(), pose=None, metrics=None) -> FrameResult:
+    return FrameResult(t=t, pose=pose, metrics=metrics or {}, rep_count=1, rep_phase=None, hold_elapsed_s=None,
+                       hold_target_s=None, active_cues=tuple(active), not_judged={}, view="side", side="left",
+                       events=tuple(events))
+
+
+def test_fault_decided_at_rep_end_stays_on_screen_for_a_while():
+    overlay = Overlay(get_spec("hip_hinge"))
+    fault = Fault("rounded_back", "Keep your back straight", t_s=3.2, value=0.031, severity=Severity.ERROR, rep=1)
+    shown = [any(b.cue == "rounded_back" for b in overlay.banners(_result(5.0 + k / 30, [CueRaised(5.0, fault)] if k == 0 else [])))
+             for k in range(int(30 * (FAULT_SHOW_S + 1)))]
+    assert shown[0] and all(shown[: int(30 * FAULT_SHOW_S)]) and not any(shown[int(30 * (FAULT_SHOW_S + 0.1)):])
+    assert overlay.banners(_result(5.0, [CueRaised(5.0, fault)]))[0].tag == "REP 1"
+
+
+def test_live_cue_is_not_held_after_it_clears():
+    overlay = Overlay(get_spec("hip_hinge"))
+    fault = Fault("knees_too_bent", "Keep the knees soft", t_s=1.0, value=120, severity=Severity.WARNING, rep=1)
+    active = ActiveCue("knees_too_bent", "Keep the knees soft", Severity.WARNING, 120)
+    assert [b.cue for b in overlay.banners(_result(1.2, [CueRaised(1.2, fault)], [active]))] == ["knees_too_bent"]
+    assert overlay.banners(_result(1.3, pose=None)) != [] and overlay.banners(_result(1.3))[0].cue is None
+
+
+def test_joint_labels_never_overlap_and_stay_in_the_frame():
+    spec = get_spec("superman")  # arm_lift and leg_lift are both drawn; on a small frame they used to collide
+    pose = frame_from_joints(1.0, prone_joints(arm_lift=20, leg_lift=20))
+    result = _result(1.0, pose=pose, metrics={"arm_lift": -8.0, "leg_lift": -1.0})
+    for shape in ((480, 640, 3), (1080, 1920, 3), (120, 160, 3)):
+        boxes = [b for _, b in Overlay(spec).label_boxes(shape, result)]
+        assert len(boxes) == 2
+        a, b = boxes
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (shape, boxes)
+
+
+@pytest.mark.parametrize("shape", [(480, 640, 3), (1080, 1920, 3)])
+def test_draw_marks_the_faulty_segment_in_the_fault_colour(shape):
+    spec = get_spec("superman")
+    k = shape[0] / 480
+    pose = _scaled(frame_from_joints(1.0, prone_joints(arm_lift=20, leg_lift=20)), k)
+    fault = Fault("bent_arms", "Keep your arms straight", t_s=1.0, value=120, severity=Severity.ERROR, hold=1)
+    image = np.full(shape, 90, np.uint8)
+    out = Overlay(spec).draw_fault(image, _result(1.0, pose=pose, metrics={"elbow": 120.0}), fault)
+    assert out.shape == shape and not np.array_equal(out, image)
+    red = (out[..., 2] > 200) & (out[..., 0] < 90) & (out[..., 1] < 90)
+    assert red.sum() > 200 * k  # the arm drawn in the error colour (and the banner's edge)
+
+
+# ---- end to end on the fault samples -------------------------------------------------------------------
+
+FAULT_CLIPS = ["hip_hinge_rounded", "pull_up_swing_side", "wall_squat_shallow"]
+
+
+class _BannerLog:
+    def __init__(self, spec) -> None:
+        self.overlay, self.frames = Overlay(spec), []
+
+    def on_frame(self, image, result) -> None:
+        self.frames.append((result.t, [b.cue for b in self.overlay.banners(result) if b.tag], result.events))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", FAULT_CLIPS)
+def test_fault_shown_after_each_faulty_rep_and_timed_at_its_worst_frame(name, request, tmp_path):
+    from formcoach.landmarks import PoseOptions, cached_track
+    from formcoach.session import analyse_track
+
+    truth = json.loads((SAMPLES / f"{name}.json").read_text())
+    spec = get_spec(truth["exercise"]).at_level(truth.get("level"))
+    cache = request.config.cache.mkdir("formcoach-tracks")
+    track = cached_track(SAMPLES / f"{name}.mp4", PoseOptions(segmentation=spec.needs_segmentation), cache)
+    log = _BannerLog(spec)
+    analyse_track(track, spec, name, [log])
+    expected = set(truth["expected_faults"])
+    raised = [(t, ev.fault) for t, _, events in log.frames for ev in events
+              if isinstance(ev, CueRaised) and ev.fault.cue in expected]
+    faulty_reps = [r for r in truth["reps"] if expected & set(r["faults"])]
+    assert len(raised) == len(faulty_reps), raised
+    fps = truth["fps"]
+    for t_raised, fault in raised:
+        after = [cues for t, cues, _ in log.frames if t_raised <= t < t_raised + FAULT_SHOW_S - 1e-6]
+        left = sum(1 for t, _, _ in log.frames if t >= t_raised)  # the clip may end sooner
+        assert len(after) >= min(int(fps * FAULT_SHOW_S) - 1, left)
+        assert all(fault.cue in cues for cues in after), f"{fault.cue} at {t_raised:.2f} s not shown on every frame"
+        ts, flags = truth["frames"]["t"], truth["frames"][f"fault_{fault.cue}"]
+        nearest = int(np.argmin(np.abs(np.asarray(ts) - fault.t_s)))
+        assert flags[nearest] == 1, f"{fault.cue} timed at {fault.t_s:.2f} s, outside the fault in the truth"
+        assert fault.t_s < t_raised  # the worst moment, not the moment of the decision
