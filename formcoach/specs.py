@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -17,7 +18,7 @@ import yaml
 
 from formcoach.errors import SpecError
 from formcoach.holds import HoldRule
-from formcoach.resources import DataKind, shipped_dir, yaml_files
+from formcoach.resources import DataKind, search_dirs, shipped_dir, user_dirs, yaml_files
 from formcoach.reps import RepRule
 from formcoach.skeleton import MIDPOINT_PREFIX, SIDED_PARTS, landmark_names
 
@@ -33,6 +34,11 @@ SEVERITIES = ("info", "warning", "error")
 FACING_FROM = ("feet", "head")
 METRIC_KINDS = ("angle", "inclination", "elevation", "distance", "offset", "asymmetry", "range", "back_curvature")
 OTHER_PREFIX = "other_"
+#: Validation limits (docs/spec_format.md): every number is finite and within these.
+MAX_MAGNITUDE = 1e6  # thresholds (degrees, ratios, torso lengths)
+MAX_SECONDS = 3600.0  # any duration
+MAX_COUNT = 10_000  # sets, reps, frames
+MAX_SPEC_BYTES = 1_000_000
 
 _SINGLE_LANDMARKS = frozenset(n for n in landmark_names() if not n.startswith(("left_", "right_")))
 _SIDED_NAMES = frozenset(n for n in landmark_names() if n.startswith(("left_", "right_")))
@@ -212,6 +218,9 @@ class Reader:
         self.path, self.keypath = path, keypath
         if not isinstance(data, dict):
             self.fail(f"expected a mapping, found {describe(data)}")
+        for key in data:
+            if not isinstance(key, str):
+                self.fail(f"keys must be names (text), found {describe(key)}")
         self.data: dict[str, Any] = data
         self.used: set[str] = set()
 
@@ -243,22 +252,46 @@ class Reader:
             self.fail(f"expected one of {', '.join(choices)}, found {value!r}{did_you_mean(value, choices)}", key)
         return value
 
-    def num(self, key: str, default: Any = ..., positive: bool = False) -> Any:
+    def num(self, key: str, default: Any = ..., positive: bool = False, minimum: float | None = None,
+            maximum: float = MAX_MAGNITUDE) -> Any:
+        """A finite number within [minimum (or -maximum), maximum]; `positive`: above 0."""
         value = self.raw(key, default)
         if value is default and default is not ...:
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(f"expected a number, found {describe(value)}", key)
-        if positive and value <= 0:
+        number = finite_number(value)
+        if number is None:
+            finite = "" if isinstance(value, bool) or not isinstance(value, (int, float)) else "finite "
+            self.fail(f"expected a {finite}number, found {describe(value)}", key)
+        if positive and number <= 0:
             self.fail(f"expected a positive number, found {value}", key)
-        return float(value)
+        low = -maximum if minimum is None else minimum
+        if not low <= number <= maximum:
+            self.fail(f"expected a number from {low:g} to {maximum:g}, found {number:g}", key)
+        return number
 
-    def int(self, key: str, default: Any = ...) -> Any:
+    def seconds(self, key: str, default: Any = ..., positive: bool = False) -> Any:
+        """A duration: 0 (above 0 if `positive`) to MAX_SECONDS."""
+        return self.num(key, default, positive=positive, minimum=0.0, maximum=MAX_SECONDS)
+
+    def int(self, key: str, default: Any = ..., minimum: int = 0) -> Any:
         value = self.raw(key, default)
         if value is default and default is not ...:
             return value
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(f"expected a whole number >= 0, found {describe(value)}", key)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
+            self.fail(f"expected a whole number from {minimum} to {MAX_COUNT}, found {describe(value)}", key)
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"expected true or false, found {describe(value)}", key)
+        return value
+
+    def names(self, key: str, allowed: Any, what: str) -> list[str]:
+        """A list of names, each in `allowed`."""
+        value = self.raw(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
+            self.fail(f"expected a list of {what} from {', '.join(allowed)}, found {describe(value)}", key)
         return value
 
     def done(self) -> None:
@@ -273,7 +306,21 @@ def describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, (dict, list)):
         return f"a {type(value).__name__}"
-    return f"{value!r} ({type(value).__name__})"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return f"{text[:60]}{'...' if len(text) > 60 else ''} ({type(value).__name__})"
+
+
+def finite_number(value: Any) -> float | None:
+    """`value` as a finite float, or None (booleans, text, NaN, inf, integers too big for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -316,7 +363,7 @@ def _parse_metric(r: Reader, name: str) -> MetricSpec:
     if kind == "offset":
         fields["axis"] = r.str("axis", "y", choices=("x", "y", "forward"))
     if kind == "range":
-        window = r.num("window_s", None, positive=True)
+        window = r.seconds("window_s", None, positive=True)
         over = r.str("over", None, choices=("rep", "hold"))
         if (window is None) == (over is None):
             r.fail("a range needs exactly one of window_s (seconds) or over (rep | hold)")
@@ -328,18 +375,18 @@ def _parse_metric(r: Reader, name: str) -> MetricSpec:
             base = r.child("baseline", r.raw("baseline"))
             fields["baseline_metric"] = base.str("metric")
             fields["baseline_max"] = base.num("max")
-            fields["baseline_frames"] = base.int("frames", 15)
+            fields["baseline_frames"] = base.int("frames", 15, minimum=1)
             fields["baseline_keep"] = base.str("keep", "latest", choices=("latest", "first"))
             base.done()
         fields["unit"] = "ratio"
-    fields["smooth_frames"] = r.int("smooth_frames", 1) or 1
+    fields["smooth_frames"] = r.int("smooth_frames", 1, minimum=1)
     fields["display_name"] = r.str("display_name", "")
     side = r.raw("side", "auto")
     if isinstance(side, dict):
         sr = r.child("side", side)
         fields["side"] = SidePick(pick=sr.str("pick", choices=("max", "min")), by=sr.str("by"))
         sr.done()
-    elif side not in METRIC_SIDES:
+    elif not isinstance(side, str) or side not in METRIC_SIDES:
         r.fail(f"expected one of {', '.join(METRIC_SIDES)} or {{pick: max|min, by: METRIC}}, found {side!r}", "side")
     else:
         fields["side"] = side
@@ -354,9 +401,10 @@ def _parse_condition(r: Reader, metrics: Mapping[str, MetricSpec], default_metri
     low, high = r.num("min", None), r.num("max", None)
     if r.has("range"):
         rng = r.raw("range")
-        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) for v in rng)):
-            r.fail(f"expected [low, high], found {describe(rng)}", "range")
-        low, high = float(rng[0]), float(rng[1])
+        bounds = [finite_number(v) for v in rng] if isinstance(rng, list) else []
+        if len(bounds) != 2 or None in bounds or any(abs(v) > MAX_MAGNITUDE for v in bounds):
+            r.fail(f"expected [low, high] (two finite numbers), found {describe(rng)}", "range")
+        low, high = bounds
     if low is None and high is None:
         r.fail("needs min, max or range: what the metric must stay within")
     if low is not None and high is not None and low > high:
@@ -374,9 +422,7 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
     during = r.str("during", "rep", choices=DURING)
     if r.has("during") and when != "rep_end":
         r.fail("'during' only applies with when: rep_end", "during")
-    cue_views = r.raw("views", [])
-    if not isinstance(cue_views, list) or any(v not in VIEWS for v in cue_views):
-        r.fail(f"expected a list of views from {', '.join(VIEWS)}, found {cue_views!r}", "views")
+    cue_views = r.names("views", VIEWS, "views")
     condition = _parse_condition(r, metrics)
     cue = CueSpec(
         id=cue_id,
@@ -387,7 +433,7 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
         severity=r.str("severity", "warning", choices=SEVERITIES),
         aggregate=aggregate,
         during=during,
-        persist_s=r.num("persist_s", 0.2),
+        persist_s=r.seconds("persist_s", 0.2),
         views=tuple(cue_views) or views,
     )
     r.done()
@@ -396,11 +442,11 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
 
 def _parse_defaults(r: Reader) -> Defaults:
     d = Defaults(
-        sets=r.int("sets", 1),
-        reps=r.int("reps", None),
-        hold_s=r.num("hold_s", None, positive=True),
-        rest_s=r.num("rest_s", 60.0),
-        per_side=bool(r.raw("per_side", False)),
+        sets=r.int("sets", 1, minimum=1),
+        reps=r.int("reps", None, minimum=1),
+        hold_s=r.seconds("hold_s", None, positive=True),
+        rest_s=r.seconds("rest_s", 60.0),
+        per_side=r.flag("per_side", False),
     )
     r.done()
     return d
@@ -415,7 +461,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         r.fail(f"id {spec_id!r} must match the file name {stem!r}", "id")
     view = r.raw("view")
     views = tuple(view) if isinstance(view, list) else (view,)
-    if not views or any(v not in VIEWS for v in views):
+    if not views or any(not isinstance(v, str) or v not in VIEWS for v in views):
         r.fail(f"expected one of {', '.join(VIEWS)} or a list of them, found {view!r}", "view")
 
     raw_metrics = r.raw("metrics")
@@ -462,7 +508,10 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         if partial_after is not None and not (min(start, target) < partial_after < max(start, target)):
             rr.fail(f"partial.after {partial_after} must lie between start {start} and target {target}", "partial")
         start_requires = []
-        for i, item in enumerate(rr.raw("start_requires", [])):
+        requires = rr.raw("start_requires", [])
+        if not isinstance(requires, list):
+            rr.fail(f"expected a list of conditions ({{metric, min/max}}), found {describe(requires)}", "start_requires")
+        for i, item in enumerate(requires):
             cr = rr.child(f"start_requires[{i}]", item)
             start_requires.append(_parse_condition(cr, metrics))
             cr.done()
@@ -470,13 +519,13 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             metric=metric,
             start=start,
             target=target,
-            min_duration_s=rr.num("min_duration_s", 1.0, positive=True),
+            min_duration_s=rr.seconds("min_duration_s", 1.0, positive=True),
             partial_after=partial_after,
             partial_cue=partial_cue,
             partial_message=partial_say,
             incomplete_return_cue=ret_cue,
             incomplete_return_message=ret_say,
-            max_gap_s=rr.num("max_gap_s", 1.0, positive=True),
+            max_gap_s=rr.seconds("max_gap_s", 1.0, positive=True),
         )
         rr.done()
         reps = RepsSpec(rule=rule, start_requires=tuple(start_requires))
@@ -498,9 +547,9 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             short_cue, short_say = sr.str("cue"), sr.str("say")
             sr.done()
         rule = HoldRule(
-            target_s=hr.num("target_s", positive=True),
-            grace_s=hr.num("grace_s", 0.5),
-            min_s=hr.num("min_s", 1.0),
+            target_s=hr.seconds("target_s", positive=True),
+            grace_s=hr.seconds("grace_s", 0.5),
+            min_s=hr.seconds("min_s", 1.0),
             short_cue=short_cue,
             short_message=short_say,
         )
@@ -521,9 +570,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         if cue.when == "during_hold" and hold is None:
             r.fail("when: during_hold needs a hold block", f"cues[{i}].when")
 
-    display = r.raw("display", [])
-    if not isinstance(display, list) or any(d not in metrics for d in display):
-        r.fail(f"expected a list of metric names from {', '.join(metrics)}, found {display!r}", "display")
+    display = r.names("display", tuple(metrics), "metric names")
     tips = r.raw("tips", [])
     if not isinstance(tips, list) or not all(isinstance(t, str) for t in tips):
         r.fail(f"expected a list of strings, found {describe(tips)}", "tips")
@@ -601,28 +648,75 @@ def default_spec_dir() -> Path:
 
 
 def load_spec_file(path: str | Path) -> ExerciseSpec:
-    """Read and validate one YAML spec file."""
+    """Read and validate one YAML spec file. Raises SpecError (and nothing else) for any content."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+    except PermissionError:
+        raise SpecError(f"{path}: permission denied (the spec file cannot be read by this user)") from None
     except OSError as exc:
         raise SpecError(f"{path}: cannot read spec file ({exc.strerror or exc})") from None
+    return load_spec_text(raw, str(path))
+
+
+def load_spec_text(raw: bytes | str, path: str = "<spec>") -> ExerciseSpec:
+    """Validate a spec given as bytes (UTF-8) or text; `path` names it in errors."""
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path}: {len(raw)} bytes is too big for a spec (at most {MAX_SPEC_BYTES})")
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"{path}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+                            "save the file as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "?"
         raise SpecError(f"{path}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_spec(data, str(path))
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
+    try:
+        return parse_spec(data, path)
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
+    except ValueError as exc:  # a rule's own invariant (reps.py, holds.py) that the checks above did not name
+        raise SpecError(f"{path}: {exc}") from None
 
 
 def load_catalog(spec_dir: str | Path | None = None) -> dict[str, ExerciseSpec]:
     """Load the shipped specs and those in `spec_dir` (else `$FORMCOACH_SPECS`), keyed by id (sorted).
 
-    A user spec file with the same name as a shipped one replaces it.
+    A user spec file with the same name as a shipped one replaces it. Raises the first SpecError;
+    `scan_catalog` skips bad files instead.
     """
     specs = [load_spec_file(p) for p in yaml_files(DataKind.SPECS, spec_dir).values()]
     return {s.id: s for s in specs}
+
+
+def scan_catalog(spec_dir: str | Path | None = None) -> tuple[dict[str, ExerciseSpec], list[SpecError]]:
+    """The catalog without its bad files, and one SpecError per bad file (or empty user folder).
+
+    Raises:
+        SpecError: a user folder that does not exist, or no valid spec at all.
+    """
+    problems: list[SpecError] = []
+    for folder in user_dirs(DataKind.SPECS, spec_dir):
+        if not any(folder.glob("*.yaml")):
+            problems.append(SpecError(f"{folder}: no exercise specs (*.yaml files) in this folder"))
+    catalog: dict[str, ExerciseSpec] = {}
+    for path in yaml_files(DataKind.SPECS, spec_dir).values():
+        try:
+            spec = load_spec_file(path)
+        except SpecError as exc:
+            problems.append(exc)
+            continue
+        catalog[spec.id] = spec
+    if not catalog:
+        folders = ", ".join(str(f) for f in search_dirs(DataKind.SPECS, spec_dir))
+        raise SpecError(f"no valid exercise spec in {folders}" + (f" (first problem: {problems[0]})" if problems else ""))
+    return catalog, problems
 
 
 def get_spec(exercise_id: str, spec_dir: str | Path | None = None) -> ExerciseSpec:
