@@ -1,4 +1,4 @@
-"""Frame sources yielding `(image_bgr, t)` with `t` from the source clock, and the video writer.
+"""Frame sources yielding `(image_bgr, t)` with `t` from the source clock.
 
 - `VideoFileSource`: a recorded video, as fast as it can be read; t = frame index / fps.
 - `CameraSource`: a webcam; t = capture time (monotonic clock at grab, from the first frame).
@@ -136,23 +136,5 @@ class CameraSource:
         self._cap.release()
 
 
-class VideoWriter:
-    """Writes BGR frames to an .mp4 (mp4v). Opened lazily on the first frame (size known then)."""
-
-    def __init__(self, path: str | Path, fps: float) -> None:
-        self.path, self.fps = Path(path), fps
-        self._writer: cv2.VideoWriter | None = None
-
-    def write(self, image: np.ndarray) -> None:
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            h, w = image.shape[:2]
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
-            if not self._writer.isOpened():
-                raise SourceError(f"{self.path}: cannot write video")
-        self._writer.write(image)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+# The annotated-video writer (H.264 via PyAV) lives in formcoach.video_out; kept importable from here.
+from formcoach.video_out import VideoWriter  # noqa: E402,F401
