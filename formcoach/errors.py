@@ -17,3 +17,7 @@ class SourceError(FormcoachError):
 
 class PoseError(FormcoachError):
     """The pose backend cannot be loaded or run."""
+
+
+class OutputError(FormcoachError):
+    """An output folder or file cannot be created or written (read-only, a file in the way, disk full)."""

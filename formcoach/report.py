@@ -5,14 +5,20 @@ Consumes data only; never analyses. No cv2, no mediapipe.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from formcoach.core import Hold, Rep
+from formcoach.core import Fault, Hold, Rep
+from formcoach.errors import FormcoachError, OutputError
 from formcoach.session import SessionRecord
+
+if TYPE_CHECKING:
+    from formcoach.specs import ExerciseSpec
 
 SCHEMA_VERSION = 1
 
@@ -48,59 +54,273 @@ def hold_dict(hold: Hold) -> dict[str, Any]:
     }
 
 
+def _limits(c: Any) -> dict[str, Any]:
+    return {"metric": c.metric, "min": c.min, "max": c.max, **({"label": c.label} if c.label else {})}
+
+
+def spec_summary(spec: ExerciseSpec) -> dict[str, Any]:
+    """The spec's targets and limits in force (level applied) and human metric names: what the HTML
+    report draws as target lines and bands, so report.json alone can rebuild the page."""
+    rule = spec.reps.rule if spec.reps is not None else None
+    return {
+        "labels": {name: m.label for name, m in spec.metrics.items()},
+        "reps": None if rule is None else {"metric": rule.metric, "start": rule.start, "target": rule.target,
+                                           "partial_cue": rule.partial_cue, "return_cue": rule.incomplete_return_cue},
+        "hold": None if spec.hold is None else {
+            "target_s": spec.hold.rule.target_s, "short_cue": spec.hold.rule.short_cue,
+            "posture": [_limits(c) for c in spec.hold.posture]},
+        "cues": [{"id": c.id, "when": c.when, "aggregate": c.aggregate, "severity": c.severity, **_limits(c.condition)}
+                 for c in spec.cues],
+    }
+
+
+def fault_dict(f: Fault) -> dict[str, Any]:
+    return {
+        "cue": f.cue, "message": f.message, "t_s": _num(f.t_s), "value": _num(f.value, 3),
+        "severity": f.severity.value, "rep": f.rep, "hold": f.hold,
+    }
+
+
+def not_judged_list(record: SessionRecord) -> list[dict[str, Any]]:
+    return [{"cue": n.cue, "reason": n.reason, "seconds": _num(n.seconds, 2)} for n in record.not_judged if n.seconds > 0]
+
+
 def timeline_dict(record: SessionRecord) -> dict[str, Any]:
     """Per-frame series for plots and re-rendering: t, rep count, every spec metric (null = not measurable)."""
+    return _timeline(spec_head(record.spec), record.t, record.rep_counts, record.series)
+
+
+def _timeline(head: dict[str, Any], t: list[float], counts: list[int], series: dict[str, list]) -> dict[str, Any]:
+    units = head.get("units") if isinstance(head.get("units"), dict) else {}
     return {
-        "t": [round(t, 3) for t in record.t],
-        "rep_count": list(record.rep_counts),
-        "metrics": {name: [_num(v, 3) for v in values] for name, values in record.series.items()},
-        "units": {name: record.spec.metrics[name].unit for name in record.series},
-        "primary": record.spec.primary_metric,
+        "t": [round(x, 3) for x in t],
+        "rep_count": list(counts),
+        "metrics": {name: [_num(v, 3) for v in values] for name, values in series.items()},
+        "units": {name: units.get(name, "") for name in series},
+        "primary": head.get("primary"),
+    }
+
+
+def spec_head(spec: ExerciseSpec) -> dict[str, Any]:
+    """What a report needs to know of the spec (kept in the journal, so a report can be rebuilt without it)."""
+    d = spec.defaults
+    return {
+        "id": spec.id, "name": spec.name, "views": list(spec.views), "primary": spec.primary_metric,
+        "units": {name: m.unit for name, m in spec.metrics.items()},
+        "defaults": {"sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "rest_s": d.rest_s},
+        "summary": spec_summary(spec),
     }
 
 
 def report_dict(record: SessionRecord) -> dict[str, Any]:
     """The report.json document."""
-    spec = record.spec
-    main_view = max(record.views, key=record.views.get) if record.views else None
+    return assemble_report(
+        spec_head(record.spec),
+        source=record.source, fps=record.fps, duration_s=record.duration_s, ended_by=record.ended_by,
+        frames={"total": record.frames_total, "with_pose": record.frames_with_pose, "dropped": record.frames_dropped},
+        views=record.views,
+        reps=[rep_dict(r) for r in record.reps],
+        partial_reps=[rep_dict(r) for r in record.partial_reps],
+        holds=[hold_dict(h) for h in record.holds],
+        faults=[fault_dict(f) for f in record.faults],
+        not_judged=not_judged_list(record),
+        timeline={"t": record.t, "rep_count": record.rep_counts, "metrics": record.series},
+        warnings=list(getattr(record, "warnings", ())),
+    )
+
+
+def assemble_report(head: dict[str, Any], *, source: str, fps: float, duration_s: float, ended_by: str,
+                    frames: dict[str, int], views: dict[str, int], reps: list[dict], partial_reps: list[dict],
+                    holds: list[dict], faults: list[dict], not_judged: list[dict], timeline: dict[str, Any],
+                    warnings: list[str]) -> dict[str, Any]:
+    """The report.json document from plain data: one builder for a finished session and a rebuilt journal."""
+    main_view = max(views, key=views.get) if views else None
     return {
         "schema_version": SCHEMA_VERSION,
-        "exercise": spec.id,
-        "exercise_name": spec.name,
-        "source": record.source,
-        "duration_s": _num(record.duration_s),
-        "fps": _num(record.fps, 2),
-        "ended_by": record.ended_by,
-        "frames": {"total": record.frames_total, "with_pose": record.frames_with_pose, "dropped": record.frames_dropped},
+        "exercise": head.get("id"),
+        "exercise_name": head.get("name"),
+        "source": source,
+        "duration_s": _num(duration_s),
+        "fps": _num(fps, 2),
+        "ended_by": ended_by,
+        "frames": frames,
         "view": main_view,
-        "view_ok": main_view is None or main_view in spec.views,  # False: counts and checks may be unreliable
-        "rep_count": len(record.reps),
-        "reps": [rep_dict(r) for r in record.reps],
-        "partial_reps": [rep_dict(r) for r in record.partial_reps],
-        "holds": [hold_dict(h) for h in record.holds],
-        "faults": [
-            {
-                "cue": f.cue, "message": f.message, "t_s": _num(f.t_s), "value": _num(f.value, 3),
-                "severity": f.severity.value, "rep": f.rep, "hold": f.hold,
-            }
-            for f in record.faults
-        ],
-        "not_judged": [
-            {"cue": n.cue, "reason": n.reason, "seconds": _num(n.seconds, 2)} for n in record.not_judged if n.seconds > 0
-        ],
-        "timeline": timeline_dict(record),
-        "defaults": {
-            "sets": spec.defaults.sets, "reps": spec.defaults.reps, "hold_s": spec.defaults.hold_s,
-            "rest_s": spec.defaults.rest_s,
-        },
+        "view_ok": main_view is None or main_view in head.get("views", ()),  # False: counts and checks may be unreliable
+        "rep_count": len(reps),
+        "reps": reps,
+        "partial_reps": partial_reps,
+        "holds": holds,
+        "faults": faults,
+        "not_judged": not_judged,
+        "warnings": list(warnings),
+        "timeline": _timeline(head, timeline["t"], timeline["rep_count"], timeline["metrics"]),
+        "defaults": dict(head.get("defaults") or {}),
+        "spec_summary": head.get("summary") or {},
     }
 
 
+def stamp(out_dir: Path) -> dict[str, Any]:
+    """When the session was written (ISO 8601, local time with offset), by which formcoach, and its
+    annotated video (H.264 MP4, which browsers play) when one was written beside the report."""
+    import datetime
+
+    from formcoach import __version__
+    from formcoach.video_out import VIDEO_CODEC, VIDEO_NAME
+
+    doc: dict[str, Any] = {"session_date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                           "formcoach_version": __version__}
+    if (out_dir / VIDEO_NAME).is_file():
+        doc["video"] = {"file": VIDEO_NAME, "codec": VIDEO_CODEC, "container": "mp4"}
+    return doc
+
+
 def write_json(record: SessionRecord, path: str | Path) -> Path:
+    """report.json for a session, written atomically (see `write_report`)."""
+    return write_report(report_dict(record), path)
+
+
+def write_report(doc: dict[str, Any], path: str | Path) -> Path:
+    """Write a report document atomically: a temporary file in the same folder, fsync, rename.
+
+    A full disk or a kill mid-write leaves the previous report (or none), never a truncated one.
+
+    Raises:
+        OutputError: the folder or the file cannot be written (one line, with the reason).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report_dict(record), indent=2) + "\n", encoding="utf-8")
+    doc = {**stamp(path.parent), **doc}  # a rebuilt report keeps its own date and version
+    text = json.dumps(doc, indent=2) + "\n"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
     return path
+
+
+def read_report(path: str | Path) -> dict[str, Any]:
+    """A report.json document, checked enough that the HTML and CSV builders can trust its shape.
+
+    Raises:
+        FormcoachError: missing, unreadable (the reason: permission is not corruption), not JSON,
+            not a formcoach report, or a key with the wrong kind of value (named by its path).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FormcoachError(f"{path}: no such report file") from None
+    except PermissionError:
+        raise FormcoachError(f"{path}: permission denied (the report cannot be read by this user)") from None
+    except IsADirectoryError:
+        raise FormcoachError(f"{path}: is a folder, expected a report.json") from None
+    except OSError as exc:
+        raise FormcoachError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FormcoachError(f"{path}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}): "
+                             "not a report.json") from None
+    except RecursionError:
+        raise FormcoachError(f"{path}: nested too deeply to be a report.json") from None
+    except ValueError as exc:
+        raise FormcoachError(f"{path}: not valid JSON ({exc}): damaged or cut short") from None
+    if not isinstance(doc, dict) or "schema_version" not in doc or "faults" not in doc:
+        raise FormcoachError(f"{path}: not a formcoach report.json (no schema_version/faults)")
+    problem = report_problem(doc)
+    if problem:
+        raise FormcoachError(f"{path}: {problem}")
+    return doc
+
+
+_NUM = (int, float)
+_OPT_NUM = (int, float, type(None))
+_OPT_STR = (str, type(None))
+#: The shape of what the builders read: key -> allowed types (a dict value: a nested mapping).
+_TOP = {"schema_version": (int, str), "exercise": _OPT_STR, "exercise_name": _OPT_STR, "source": _OPT_STR,
+        "duration_s": _OPT_NUM, "fps": _OPT_NUM, "ended_by": _OPT_STR, "view": _OPT_STR, "rep_count": _OPT_NUM,
+        "frames": dict, "reps": list, "partial_reps": list, "holds": list, "faults": list, "not_judged": list,
+        "warnings": list, "timeline": (dict, type(None)), "defaults": (dict, type(None))}
+_ITEM = {
+    "reps": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "bottom_s": _OPT_NUM, "min": _OPT_NUM,
+             "max": _OPT_NUM, "tempo": (dict, type(None)), "faults": list, "partial_cue": _OPT_STR},
+    "holds": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "duration_s": _OPT_NUM, "target_s": _OPT_NUM,
+              "completed": (bool, type(None)), "broke_because": _OPT_STR},
+    "faults": {"cue": _OPT_STR, "message": _OPT_STR, "t_s": _OPT_NUM, "value": _OPT_NUM, "severity": _OPT_STR,
+               "rep": _OPT_NUM, "hold": _OPT_NUM},
+    "not_judged": {"cue": _OPT_STR, "reason": _OPT_STR, "seconds": _OPT_NUM},
+}
+_ITEM["partial_reps"] = _ITEM["reps"]
+
+
+def _kind(types: tuple | type) -> str:
+    names = [t.__name__ for t in (types if isinstance(types, tuple) else (types,))]
+    return " or ".join("null" if n == "NoneType" else n for n in names)
+
+
+def _bad(key: str, value: Any, types: tuple | type) -> str | None:
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        return f"{key}: expected {_kind(types)}, found {value!r}"
+    if not isinstance(value, types):
+        return f"{key}: expected {_kind(types)}, found {type(value).__name__}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{key}: expected a finite number, found {value}"
+    return None
+
+
+def report_problem(doc: dict[str, Any]) -> str | None:
+    """What is wrong with a report document's shape (key path, expected, found), or None."""
+    for key, types in _TOP.items():
+        if key in doc and (problem := _bad(key, doc[key], types)):
+            return problem
+    for section, fields in _ITEM.items():
+        for i, item in enumerate(doc.get(section) or []):
+            if not isinstance(item, dict):
+                return f"{section}[{i}]: expected an object, found {type(item).__name__}"
+            for key, types in fields.items():
+                if key in item and (problem := _bad(f"{section}[{i}].{key}", item[key], types)):
+                    return problem
+            for key in ("tempo",):
+                for sub, value in (item.get(key) or {}).items():
+                    if problem := _bad(f"{section}[{i}].{key}.{sub}", value, _OPT_NUM):
+                        return problem
+            if any(not isinstance(f, str) for f in item.get("faults") or []):
+                return f"{section}[{i}].faults: expected a list of cue names"
+    for key in ("frames", "defaults"):
+        for sub, value in (doc.get(key) or {}).items():
+            if problem := _bad(f"{key}.{sub}", value, _OPT_NUM):
+                return problem
+    if any(not isinstance(w, str) for w in doc.get("warnings") or []):
+        return "warnings: expected a list of strings"
+    return _timeline_problem(doc.get("timeline"))
+
+
+def _timeline_problem(tl: dict[str, Any] | None) -> str | None:
+    if not tl:
+        return None
+    for key, types in (("t", list), ("rep_count", list), ("metrics", dict), ("units", dict), ("primary", _OPT_STR)):
+        if key in tl and (problem := _bad(f"timeline.{key}", tl[key], types)):
+            return problem
+    t = tl.get("t") or []
+    series = {"rep_count": tl.get("rep_count") or [], **{f"metrics.{k}": v for k, v in (tl.get("metrics") or {}).items()}}
+    for name, values in series.items():
+        if not isinstance(values, list) or (values and len(values) != len(t)):
+            return f"timeline.{name}: expected a list as long as timeline.t ({len(t)})"
+    for name, values in (("t", t), *series.items()):
+        for i, v in enumerate(values):
+            if problem := _bad(f"timeline.{name}[{i}]", v, _NUM if name in ("t", "rep_count") else _OPT_NUM):
+                return problem
+    for k, v in (tl.get("units") or {}).items():
+        if not isinstance(v, str):
+            return f"timeline.units.{k}: expected a string"
+    return None
 
 
 def write_csv(record: SessionRecord, path: str | Path) -> Path:

@@ -7,13 +7,14 @@ results; they never feed back into the analysis.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 import numpy as np
 
-from formcoach.core import Event, FrameResult, Hold, NotJudged, PoseFrame, Rep
+from formcoach.core import CueRaised, Event, FrameResult, Hold, HoldEnded, NotJudged, PoseFrame, Rep
 from formcoach.evaluator import Evaluator
 from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
 from formcoach.pose import PoseEstimator, ReplayPose
@@ -54,6 +55,12 @@ class SessionRecord:
     not_judged: list[NotJudged] = field(default_factory=list)
     ended_by: str = "end of video"  # or "interrupted", "camera lost", "quit"
     views: dict[str, int] = field(default_factory=dict)  # view -> frames
+    warnings: list[str] = field(default_factory=list)  # what may make the numbers wrong (said in the report)
+
+    @property
+    def interrupted(self) -> bool:
+        """Ended by Ctrl-C, a signal or a closed output rather than by the video, the target or `q`."""
+        return self.ended_by.startswith("interrupted")
 
     def add(self, result: FrameResult) -> None:
         self.frames_total += 1
@@ -104,8 +111,9 @@ def run_session(
             keep_going = True
             for consumer in consumers:
                 keep_going &= consumer.on_frame(image, result) is not False
-            if not keep_going:
-                record.ended_by = "quit"
+            if not keep_going:  # `q`, or a signal / closed output (a consumer with a `stop_reason`)
+                reason = next((c.stop_reason for c in consumers if getattr(c, "stop_reason", None)), None)
+                record.ended_by = f"interrupted ({reason})" if reason else "quit"
                 break
             if until is not None and until(result):
                 record.ended_by = "target reached"
@@ -115,6 +123,8 @@ def run_session(
     finally:
         end_t = last_t + (1.0 / fps if record.frames_total else 0.0)
         closing = evaluator.finish(end_t)
+        if record.interrupted:
+            closing = _unfinished_not_short(evaluator, closing)
         record.duration_s = end_t - (first_t or 0.0)  # a set inside a workout starts later than 0
         record.events = list(evaluator.events)
         record.reps = list(evaluator.reps_done)
@@ -128,6 +138,76 @@ def run_session(
                 if on_events is not None:
                     on_events(closing)
     return record
+
+
+def _unfinished_not_short(evaluator: Evaluator, closing: tuple[Event, ...]) -> tuple[Event, ...]:
+    """An interrupted session: the hold still running was cut by the stop, not broken by the person.
+
+    It is kept (marked "session interrupted") without its "hold longer" fault.
+    """
+    out: list[Event] = []
+    for ev in closing:
+        if isinstance(ev, CueRaised) and ev.fault.hold is not None:
+            evaluator.cues.faults = [f for f in evaluator.cues.faults if f is not ev.fault]
+            continue
+        if isinstance(ev, HoldEnded) and not ev.hold.completed:
+            hold = dataclasses.replace(ev.hold, broke_because="session interrupted")
+            evaluator.hold.holds[evaluator.hold.holds.index(ev.hold)] = hold
+            ev = HoldEnded(ev.t, hold)
+        out.append(ev)
+    return tuple(out)
+
+
+class StopOnSignal:
+    """SIGTERM, SIGHUP and SIGINT end a session the way `q` does (a second signal stops at once).
+
+    Use as a context manager around the session, and pass it as a consumer (and as a workout
+    listener): it asks the session to stop at the next frame. `request` does the same for other
+    reasons (stdout closed). `stop_reason` is None until then.
+    """
+
+    SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+
+    def __init__(self) -> None:
+        self.stop_reason: str | None = None
+        self._saved: dict[int, object] = {}
+
+    def request(self, reason: str) -> None:
+        self.stop_reason = self.stop_reason or reason
+
+    def _handler(self, signum: int, frame: object) -> None:
+        import signal
+
+        if self.stop_reason is not None:
+            raise KeyboardInterrupt  # asked twice: stop now (the session still keeps what it has)
+        self.request(signal.Signals(signum).name)
+
+    def __enter__(self) -> StopOnSignal:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for name in self.SIGNALS:
+                if hasattr(signal, name):
+                    num = getattr(signal, name)
+                    self._saved[num] = signal.signal(num, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for num, handler in self._saved.items():
+            signal.signal(num, handler)
+        self._saved.clear()
+
+    def on_frame(self, image: np.ndarray | None, result: FrameResult) -> bool:
+        return self.stop_reason is None
+
+    def on_status(self, image: np.ndarray | None, status: object) -> bool:
+        return self.stop_reason is None
+
+    def close(self) -> None:
+        pass
 
 
 def analyse_file(
@@ -153,7 +233,9 @@ def analyse_file(
     estimator: PoseEstimator | None = None
     try:
         estimator = ReplayPose(landmarks) if landmarks is not None else MediaPipePose(segmentation=spec.needs_segmentation)
-        return run_session(source, estimator, spec, consumers, source_name=str(path), fps=source.info.fps, recorder=recorder)
+        record = run_session(source, estimator, spec, consumers, source_name=str(path), fps=source.info.fps, recorder=recorder)
+        record.warnings += source.warnings  # rotated, damaged or cut short: said in the report
+        return record
     finally:
         for consumer in consumers:
             consumer.close()

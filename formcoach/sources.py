@@ -1,6 +1,6 @@
 """Frame sources yielding `(image_bgr, t)` with `t` from the source clock.
 
-- `VideoFileSource`: a recorded video, as fast as it can be read; t = frame index / fps.
+- `VideoFileSource`: a recorded video, as fast as it can be read; t = the frame's presentation time.
 - `CameraSource`: a webcam; t = capture time (monotonic clock at grab, from the first frame).
 - `PacedFileSource`: a video file behaving like a camera (real frame rate, frames dropped when
   the consumer is slow) — how tests drive live mode headless.
@@ -25,23 +25,30 @@ class SourceInfo:
     name: str
     fps: float
     frame_count: int | None  # None for cameras
-    size: tuple[int, int]  # (width, height)
+    size: tuple[int, int]  # (width, height) as analysed, i.e. after rotation
+    rotation: int = 0  # degrees the frames were turned (the file's rotation metadata); 0 = none
 
 
-def _open_video(path: str | Path) -> cv2.VideoCapture:
-    path = Path(path)
+def _check_readable(path: Path) -> None:
     if not path.exists():
         raise SourceError(f"{path}: video file not found")
     if path.is_dir():
         raise SourceError(f"{path}: is a folder, expected a video file")
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except PermissionError:
+        raise SourceError(f"{path}: permission denied (the file cannot be read by this user)") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _open_capture(path: Path) -> cv2.VideoCapture:
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise SourceError(f"{path}: cannot open as a video (corrupt or unsupported format)")
-    ok, _ = cap.read()
-    if not ok:
-        cap.release()
-        raise SourceError(f"{path}: contains no readable video frames (corrupt or empty)")
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+    # Phones store portrait clips sideways plus a rotation tag; every player honours it, so do we.
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return cap
 
 
@@ -51,25 +58,60 @@ def _fps(cap: cv2.VideoCapture) -> float:
 
 
 class VideoFileSource:
-    """Every frame of a video file, in order."""
+    """Every frame of a video file, in order, with its presentation time.
+
+    `t` is the container's time stamp of each frame (variable-frame-rate phone clips are timed
+    right), from the first frame; where the container gives none usable, frame index / fps.
+    The first frame is read at opening (a file without one is refused) and delivered first, so
+    a one-frame video is one frame. `warnings` says when the file ended before its stated
+    length (damaged) or was rotated.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._cap = _open_video(path)
+        _check_readable(self.path)
+        self._cap = _open_capture(self.path)
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise SourceError(f"{self.path}: contains no readable video frames (corrupt or empty)")
+        self._first = first
+        self._first_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        rotation = int(self._cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
         self.info = SourceInfo(
             name=str(path), fps=_fps(self._cap), frame_count=count if count > 0 else None,
-            size=(int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))),
+            size=(first.shape[1], first.shape[0]), rotation=rotation,
         )
+        self.frames_read = 0
+        self.warnings: list[str] = []
+        if rotation:
+            self.warnings.append(f"the video was turned {rotation} degrees as its rotation metadata says (phone recording)")
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
-        index = 0
-        while True:
+        fps = self.info.fps
+        image, pos_ms, last_t = self._first, self._first_ms, -1.0
+        while image is not None:
+            t = (pos_ms - self._first_ms) / 1000.0
+            t_index = self.frames_read / fps
+            if abs(t - t_index) <= 0.002:  # constant frame rate: the exact value, not the ms-rounded stamp
+                t = t_index
+            elif not (t > last_t and t - last_t < 10.0):  # no usable time stamp here: one frame on
+                t = last_t + 1.0 / fps if last_t >= 0 else 0.0
+            last_t = t
+            self.frames_read += 1
+            yield image, t
             ok, image = self._cap.read()
-            if not ok:
-                return
-            yield image, index / self.info.fps
-            index += 1
+            image = image if ok else None
+            pos_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        self._check_complete()
+
+    def _check_complete(self) -> None:
+        expected = self.info.frame_count
+        if expected and self.frames_read < expected * 0.98 - 1:
+            self.warnings.append(
+                f"the video stopped after {self.frames_read} of its {expected} frames: the file looks damaged "
+                "or cut short; only that part was analysed")
 
     def close(self) -> None:
         self._cap.release()
@@ -85,6 +127,7 @@ class PacedFileSource:
     def __init__(self, path: str | Path, clock: callable = time.monotonic, sleep: callable = time.sleep) -> None:
         self._inner = VideoFileSource(path)
         self.info = self._inner.info
+        self.warnings = self._inner.warnings  # the same list: damage found while playing shows up here
         self._clock, self._sleep = clock, sleep
         self.dropped = 0
 

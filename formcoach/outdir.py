@@ -1,0 +1,155 @@
+"""Output folders and streams that never lose or destroy anything.
+
+Default folders do not collide (name + short hash of the input's absolute path); a folder is
+never written over one of the inputs; an existing report is kept unless `force`; every problem
+is one `OutputError` line. No cv2, no mediapipe.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Iterable, TextIO
+
+from formcoach.errors import OutputError
+
+#: Files a session writes into its output folder.
+OUTPUT_NAMES = ("report.json", "report.html", "metrics.csv", "annotated.mp4", "landmarks.npz", "journal.jsonl")
+DEFAULT_ROOT = Path("formcoach-out")
+
+
+def default_out_dir(video: str | Path, root: Path = DEFAULT_ROOT) -> Path:
+    """`formcoach-out/<name>-<6 hex of the absolute path>`: two `set1.mp4` in different folders differ."""
+    path = Path(video).absolute()
+    digest = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:6]
+    return root / f"{path.stem}-{digest}"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_not_input(target: Path, inputs: Iterable[str | Path | None]) -> None:
+    """Refuse to write `target` when it is one of the inputs (same file, through any path or link)."""
+    for item in inputs:
+        if item and _same_file(Path(item), target):
+            raise OutputError(f"{target}: is the input {item}; writing there would destroy it: choose another --out")
+
+
+def prepare_out_dir(out: Path, inputs: Iterable[str | Path | None] = (), *, force: bool = False,
+                    chosen: bool = True, say: Callable[[str], None] | None = None) -> Path:
+    """Create (if needed) and check an output folder; returns the folder to use.
+
+    Args:
+        out: the folder asked for (`--out`) or the default one.
+        inputs: input files; none of the files a session writes may be one of them.
+        force: replace an existing report.
+        chosen: the user named the folder. An existing report then is an error (without `force`);
+            in a default folder, the next free `<name>-2`, `-3`, ... is used instead and said.
+        say: where that choice is said (default: a line on stderr).
+    Raises:
+        OutputError: a file in the way, read-only, an input inside, or an existing report.
+    """
+    inputs = [i for i in inputs if i]
+    for name in OUTPUT_NAMES:
+        check_not_input(out / name, inputs)
+    if (out / "report.json").exists() and not force:
+        if chosen:
+            raise OutputError(f"{out}: already holds a report; pass --force to replace it, or choose another --out")
+        base, n = out, 2
+        while (out / "report.json").exists():
+            out, n = base.with_name(f"{base.name}-{n}"), n + 1
+        (say or _stderr)(f"formcoach: note: {base} holds an earlier report; writing to {out} (--force replaces it)")
+    make_writable_dir(out)
+    return out
+
+
+def make_writable_dir(out: Path) -> None:
+    """mkdir -p and a write probe, with one-line errors (a file in the way, read-only, full disk)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: is a file, not a folder: choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{out}: a file is in the way of this folder: choose another --out") from None
+    except NotADirectoryError:
+        raise OutputError(f"{out}: a part of this path is a file, not a folder: choose another --out") from None
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc})") from None
+    probe = out / f".formcoach-probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write in the output folder ({exc.strerror or exc})") from None
+
+
+def check_writable_file(path: Path, inputs: Iterable[str | Path | None] = ()) -> None:
+    """A single output file (e.g. --speech-log): not a folder, not an input, its folder writable."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, expected a file name")
+    check_not_input(path, inputs)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise OutputError(f"{path}: cannot write here (permission denied)")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class PipeGuard:
+    """Wraps stdout: when the reader goes away (`| head -3`), output is dropped and `on_close` called.
+
+    The session then ends like `q` and its report is still written; nothing is printed about a
+    closed pipe (it is the reader's choice, not an error).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.closed_by_reader = False
+        self.on_close: Callable[[], None] | None = None
+
+    def _closed(self) -> None:
+        if not self.closed_by_reader:
+            self.closed_by_reader = True
+            try:  # later flushes (and the one at exit) go nowhere instead of failing again
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self._stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError, AttributeError):
+                pass
+            if self.on_close is not None:
+                self.on_close()
+
+    def write(self, text: str) -> int:
+        if self.closed_by_reader:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            self._closed()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.closed_by_reader:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def __getattr__(self, name: str):  # isatty, fileno, encoding... of the real stream
+        return getattr(self._stream, name)
