@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from formcoach.report_html import regenerate, render_html, thumb_name, time_unde
 from formcoach.session import run_session
 from formcoach.specs import get_spec
 from formcoach.thumbnails import FaultThumbnails
+from conftest import ScriptedPose
 from synthetic import frame_from_joints, keyframes, prone_joints, standing_joints
 
 # ---- hand-built reports (the report.json schema, see formcoach/report.py) -------------------------------
@@ -251,10 +250,8 @@ def test_hover_data_is_valid_json_with_nulls():
     assert json.loads(data)["metrics"]["knee"][0] is None
 
 
-def test_report_html_imports_neither_cv2_nor_matplotlib():
-    code = ("import sys, formcoach.report_html; "
-            "bad = [m for m in ('cv2', 'matplotlib', 'mediapipe') if m in sys.modules]; assert not bad, bad")
-    subprocess.run([sys.executable, "-c", code], check=True)
+def test_report_html_imports_neither_cv2_nor_matplotlib(heavy_imports):
+    assert heavy_imports("formcoach.report_html", heavy=("cv2", "matplotlib", "mediapipe")) == []
 
 
 # ---- regenerate ----------------------------------------------------------------------------------------
@@ -285,19 +282,6 @@ def test_regenerate_errors_name_the_file(tmp_path, content, message):
 
 
 # ---- real sessions: synthetic stick figures through the real analysis ----------------------------------
-
-
-class ReplayFrames:
-    """A pose 'estimator' that returns prepared PoseFrames by timestamp."""
-
-    def __init__(self, frames) -> None:
-        self.frames = dict(frames)
-
-    def estimate(self, image: np.ndarray, t: float):
-        return self.frames.get(t)
-
-    def close(self) -> None:
-        pass
 
 
 def _wall_squat_frames():
@@ -338,7 +322,7 @@ def run_synthetic(spec_id: str, frames, out_dir: Path) -> dict[str, Any]:
     spec = get_spec(spec_id)
     image = np.full((480, 640, 3), 86, np.uint8)
     thumbs = FaultThumbnails(out_dir, Overlay(spec).draw_fault)
-    record = run_session(((image, t) for t, _ in frames), ReplayFrames(frames), spec, [thumbs],
+    record = run_session(((image, t) for t, _ in frames), ScriptedPose(dict(frames)), spec, [thumbs],
                          source_name=f"sample_videos/{spec_id}_synthetic.mp4", fps=30.0)
     thumbs.close()
     return report_dict(record)
@@ -385,7 +369,7 @@ def test_csv_from_timeline_matches_report_write_csv(tmp_path):
     spec = get_spec("wall_squat")
     frames = _wall_squat_frames()
     image = np.zeros((48, 64, 3), np.uint8)
-    record = run_session(((image, t) for t, _ in frames), ReplayFrames(frames), spec, source_name="x.mp4")
+    record = run_session(((image, t) for t, _ in frames), ScriptedPose(dict(frames)), spec, source_name="x.mp4")
     write_csv(record, tmp_path / "direct.csv")
     write_timeline_csv(report_dict(record)["timeline"], tmp_path / "rebuilt.csv")
     assert (tmp_path / "rebuilt.csv").read_bytes() == (tmp_path / "direct.csv").read_bytes()

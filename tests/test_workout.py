@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -25,6 +24,7 @@ from formcoach.workout import (
     Phase, RestStarted, SetupChanged, SetupTimedOut, WorkoutLog, load_routine, parse_routine, plan_workout,
     run_workout, write_workout_report,
 )
+from conftest import ScriptedPose
 from synthetic import frame_from_joints, prone_joints, standing_joints
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,20 +137,6 @@ def test_announcements_say_the_dose():
 
 
 # ---- the runner, on synthetic frames ---------------------------------------------------------------------
-
-
-class ScriptedPose:
-    """A pose 'model' that returns the figure a script prescribes for the source time."""
-
-    def __init__(self, script: Callable[[float], PoseFrame | None]) -> None:
-        self.script, self.calls = script, 0
-
-    def estimate(self, image: np.ndarray, t: float) -> PoseFrame | None:
-        self.calls += 1
-        return self.script(t)
-
-    def close(self) -> None:
-        pass
 
 
 def camera(seconds: float):
