@@ -17,7 +17,7 @@ from formcoach import __version__
 from formcoach.errors import FormcoachError
 from formcoach.report import write_timeline_csv
 
-HTML_NAME, CSV_NAME, THUMBS_DIR = "report.html", "metrics.csv", "thumbs"
+HTML_NAME, CSV_NAME, THUMBS_DIR, VIDEO_NAME = "report.html", "metrics.csv", "thumbs", "annotated.mp4"
 
 # Plot geometry, in SVG user units (the SVG scales to the page width).
 _W, _ML, _MR, _MT, _MB = 960.0, 58.0, 18.0, 26.0, 30.0
@@ -42,14 +42,16 @@ def render_html(report: dict[str, Any], thumbs_dir: Path | None = None) -> str:
         thumbs_dir: folder holding `fault_XX.jpg` thumbnails; those present are embedded.
     """
     name = report.get("exercise_name") or report.get("exercise") or "Exercise"
+    video = video_file(report, thumbs_dir.parent if thumbs_dir is not None else None)
     sections = [
         _header(report, name),
         _notice(report),
         _cards(report),
+        _video_section(video),
         _plots(report),
-        _reps_section(report),
+        _reps_section(report, video),
         _holds_section(report),
-        _faults_section(report, thumbs_dir),
+        _faults_section(report, thumbs_dir, video),
         _not_judged_section(report),
     ]
     body = "\n".join(s for s in sections if s)
@@ -60,11 +62,27 @@ def render_html(report: dict[str, Any], thumbs_dir: Path | None = None) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         # The page must work offline: forbid every external load (the browser test relies on it).
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; media-src 'self' file:; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
         f"<title>{_e(name)} — formcoach report</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f"{body}\n{footer}\n</main>\n{_data_script(report)}\n<script>{_JS}</script>\n</body>\n</html>\n"
     )
+
+
+def video_file(report: dict[str, Any], folder: Path | None) -> str | None:
+    """The annotated video's file name beside the report, when there is one (report["video"] or on disk)."""
+    named = (report.get("video") or {}).get("file") if isinstance(report.get("video"), dict) else None
+    name = named or VIDEO_NAME
+    if folder is not None and (folder / name).is_file():
+        return name
+    return named if named and folder is None else None
+
+
+def _video_section(video: str | None) -> str:
+    if not video:
+        return ""
+    return (f'<section class="video"><video id="fc-video" controls preload="metadata" playsinline src="{_e(video)}">'
+            '</video><p class="hint">Tap a rep or a fault below to jump to that moment.</p></section>')
 
 
 def regenerate(report_json_path: Path) -> Path:
@@ -129,6 +147,34 @@ def _human(cue_or_metric: str) -> str:
     return cue_or_metric.replace("_", " ").strip().capitalize()
 
 
+def _label(report: dict[str, Any], metric: str) -> str:
+    """A metric's human name (the spec's display name, from spec_summary) or its id in words."""
+    labels = _spec_summary(report).get("labels")
+    name = labels.get(metric) if isinstance(labels, dict) else None
+    return name if isinstance(name, str) and name else _human(metric)
+
+
+def _raw_unit(report: dict[str, Any], metric: str | None) -> str:
+    return (report.get("timeline") or {}).get("units", {}).get(metric, "") if metric else ""
+
+
+def value_text(x: Any, raw_unit: str) -> str:
+    """A measured value in its unit with sensible precision: '37°', '0.031', '0.42 × torso', '3.2 s'."""
+    if not _finite(x):
+        return "–"
+    if raw_unit == "deg":
+        return f"{round(x) + 0:d}°"
+    if raw_unit == "s":
+        return f"{x:.1f} s"
+    digits = 2 if abs(x) >= 0.1 else 3
+    suffix = {"torso": " × torso", "px": " px"}.get(raw_unit, "")
+    return f"{x:.{digits}f}{suffix}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _unit(report: dict[str, Any], metric: str) -> str:
     unit = (report.get("timeline") or {}).get("units", {}).get(metric, "")
     return _UNITS.get(unit, unit)
@@ -185,7 +231,7 @@ def _thresholds(report: dict[str, Any], metric: str) -> list[tuple[float, str]]:
     summary, out = _spec_summary(report), []
     reps = summary.get("reps")
     if isinstance(reps, dict) and reps.get("metric") == metric:
-        for key, label in (("start", "rep start"), ("target", "rep target")):
+        for key, label in (("start", "rep starts"), ("target", "rep target")):
             if _finite(reps.get(key)):
                 out.append((float(reps[key]), label))
     hold = summary.get("hold")
@@ -198,11 +244,41 @@ def _thresholds(report: dict[str, Any], metric: str) -> list[tuple[float, str]]:
         if cue.get("metric") == metric and cue.get("aggregate") != "range":  # a range limit is not a level
             for key in ("min", "max"):
                 if _finite(cue.get(key)):
-                    out.append((float(cue[key]), f"{_human(cue.get('id', 'cue'))} {key}"))
+                    out.append((float(cue[key]), f"{_human(cue.get('id', 'cue')).lower()} limit"))
     seen: dict[float, str] = {}
     for value, label in out:  # one line per value; merge labels of coinciding thresholds
         seen[value] = f"{seen[value]}, {label}" if value in seen else label
     return sorted(seen.items())
+
+
+def _zones(report: dict[str, Any], metric: str) -> list[tuple[float | None, float | None, str, str]]:
+    """(low, high, kind, label) bands for one metric from `spec_summary` (None = open ended).
+
+    kind "target": where a rep must reach or a hold must stay; kind "limit": outside a form rule's range.
+    """
+    summary, out = _spec_summary(report), []
+    reps = summary.get("reps")
+    if isinstance(reps, dict) and reps.get("metric") == metric and _finite(reps.get("start")) and _finite(reps.get("target")):
+        up = reps["target"] > reps["start"]
+        out.append((reps["target"], None, "target", "rep target") if up else (None, reps["target"], "target", "rep target"))
+    hold = summary.get("hold")
+    for cond in (hold or {}).get("posture", []) if isinstance(hold, dict) else []:
+        if cond.get("metric") == metric and (_finite(cond.get("min")) or _finite(cond.get("max"))):
+            lo, hi = cond.get("min"), cond.get("max")
+            out.append((lo if _finite(lo) else None, hi if _finite(hi) else None, "target", "hold zone"))
+    for cue in summary.get("cues", []):
+        if cue.get("metric") != metric or cue.get("aggregate") == "range":
+            continue
+        name = _human(cue.get("id", "cue")).lower()
+        if _finite(cue.get("max")):
+            out.append((cue["max"], None, "limit", name))
+        if _finite(cue.get("min")):
+            out.append((None, cue["min"], "limit", name))
+    return out
+
+
+#: Smallest y-axis span per unit, so sensor noise is not blown up into drama (2° of wobble stays small).
+_MIN_SPAN = {"deg": 40.0, "torso": 0.5, "px": 50.0, "ratio": 0.04, "": 1.0}
 
 
 # ---- sections ------------------------------------------------------------------------------------------
@@ -249,9 +325,9 @@ def _cards(report: dict[str, Any]) -> str:
     defaults = report.get("defaults") or {}
     cards = []
     if _counts_reps(report):
-        planned = defaults.get("reps")
+        planned = report.get("target_reps")  # only a planned set (a workout) has a target; a clip does not
         cards.append(_card("Reps counted", str(report.get("rep_count", len(report.get("reps", [])))),
-                           f"of {planned} planned per set" if planned else ""))
+                           f"of {planned} planned" if _finite(planned) else ""))
         partial = len(report.get("partial_reps", []))
         cards.append(_card("Partial reps", str(partial), "not counted" if partial else "none",
                            "warn" if partial else ""))
@@ -269,27 +345,44 @@ def _cards(report: dict[str, Any]) -> str:
     by_sev = {}
     for f in faults:
         by_sev[f.get("severity", "warning")] = by_sev.get(f.get("severity", "warning"), 0) + 1
-    sub = " · ".join(f"{n} {sev}" for sev, n in sorted(by_sev.items())) or "clean session"
+    words = {"error": "error", "warning": "warning", "info": "note"}
+    sub = " · ".join(plural(n, words.get(sev, sev)) for sev, n in sorted(by_sev.items())) or "clean session"
+    kinds = len(fault_groups(report))
+    if kinds:
+        sub += f" · {plural(kinds, 'kind')}"
     cards.append(_card("Form faults", str(len(faults)), _e(sub), "bad" if faults else "good"))
     cards.append(_card("Time under tension", _duration(time_under_tension(report)), "reps and holds"))
     frames = report.get("frames") or {}
     total, seen = frames.get("total", 0), frames.get("with_pose", 0)
     rate = seen / total if total else 0.0
-    cards.append(_card("Person detected", f"{rate:.0%}", f"of {total} frames",
-                       "good" if rate >= 0.95 else ("warn" if rate >= 0.8 else "bad")))
+    dropped = frames.get("dropped") or 0
+    sub = f"of {plural(total, 'frame')} analysed"
+    tone = "good" if rate >= 0.95 else ("warn" if rate >= 0.8 else "bad")
+    if dropped:  # live: frames the camera delivered that the analysis could not keep up with
+        share = dropped / (dropped + total) if dropped + total else 0.0
+        per_s = total / report["duration_s"] if _finite(report.get("duration_s")) and report["duration_s"] > 0 else None
+        sub += f" · {share:.0%} dropped" + (f" ({per_s:.0f} analysed per second)" if per_s else "")
+        tone = "warn" if share > 0.2 and tone == "good" else tone
+    cards.append(_card("Person detected", f"{rate:.0%}", _e(sub), tone))
     return f'<section class="cards">{"".join(cards)}</section>'
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str, numeric_from: int = 0) -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str, numeric_from: int = 0,
+           seeks: Sequence[Any] | None = None) -> str:
+    """A table; `seeks` (one time in seconds per row, or None) makes rows jump the video to that time."""
     head = "".join(f'<th class="{"num" if i >= numeric_from else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
+    rows = list(rows)
+    attrs = [f' data-seek="{t:.2f}" tabindex="0"' if seeks is not None and _finite(t) else ""
+             for t in (seeks if seeks is not None else [None] * len(rows))]
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if i >= numeric_from else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>"
-        for r in rows
+        f"<tr{a}>" + "".join(f'<td class="{"num" if i >= numeric_from else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>"
+        for a, r in zip(attrs, rows)
     )
     return f'<div class="scroll"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _rep_rows(reps: list[dict[str, Any]], unit: str, partial: bool) -> list[list[str]]:
+    """Table cells per rep; `unit` is the rep metric's raw unit (deg, torso, ...)."""
     rows = []
     for r in reps:
         tempo = r.get("tempo") or {}
@@ -300,29 +393,34 @@ def _rep_rows(reps: list[dict[str, Any]], unit: str, partial: bool) -> list[list
         duration = r["end_s"] - r["start_s"] if _finite(r.get("start_s")) and _finite(r.get("end_s")) else None
         rows.append([
             str(r.get("index", "")), _s(r.get("start_s")), _s(r.get("end_s")), _s(duration),
-            _with_unit(_n(r.get("min")), unit), _with_unit(_n(r.get("max")), unit),
+            value_text(r.get("min"), unit), value_text(r.get("max"), unit),
             f'{_n(tempo.get("down_s"))} / {_n(tempo.get("pause_s"))} / {_n(tempo.get("up_s"))}', badges,
         ])
     return rows
 
 
-def _reps_section(report: dict[str, Any]) -> str:
+def _reps_section(report: dict[str, Any], video: str | None = None) -> str:
     if not _counts_reps(report):
         return ""
     primary = (report.get("timeline") or {}).get("primary") or (_spec_summary(report).get("reps") or {}).get("metric")
-    unit = _unit(report, primary) if primary else ""
-    what = f" of {_e(_human(primary).lower())}" if primary else ""
-    headers = ["Rep", "Start", "End", "Duration", "Min", "Max", "Tempo down / pause / up (s)", "Faults"]
+    unit = _raw_unit(report, primary)
+    what = f" of {_e(_label(report, primary).lower())}" if primary else ""
+    headers = ["Rep", "Start", "End", "Duration", "Lowest", "Highest", "Tempo down / pause / up (s)", "Faults"]
     reps, partials = report.get("reps", []), report.get("partial_reps", [])
-    out = [f'<section><h2>Reps</h2><p class="hint">Range of motion{what}: the smallest and largest value during '
-           'the rep. Tempo: seconds going down, paused at the target, coming back.</p>']
+    jump = " Tap a row to see it in the video." if video else ""
+    out = [f'<section><h2>Reps</h2><p class="hint">Range of motion{what}: the lowest and highest value during '
+           f'the rep. Tempo: seconds going down, paused at the target, coming back.{jump}</p>']
+
+    def seeks(items: list[dict[str, Any]]) -> list[Any] | None:
+        return [r.get("start_s") for r in items] if video else None
+
     if reps:
-        out.append(_table(headers, _rep_rows(reps, unit, False), "reps", 1))
+        out.append(_table(headers, _rep_rows(reps, unit, False), "reps", 1, seeks(reps)))
     else:
         out.append('<p class="empty">No full reps were counted.</p>')
     if partials:
         out.append('<h3>Partial reps <small>(not counted)</small></h3>')
-        out.append(_table(headers, _rep_rows(partials, unit, True), "partials", 1))
+        out.append(_table(headers, _rep_rows(partials, unit, True), "partials", 1, seeks(partials)))
     return "".join(out) + "</section>"
 
 
@@ -342,28 +440,87 @@ def _holds_section(report: dict[str, Any]) -> str:
     return f"<section><h2>Holds</h2>{table}</section>"
 
 
-def _faults_section(report: dict[str, Any], thumbs_dir: Path | None) -> str:
-    faults = report.get("faults", [])
-    if not faults:
+def fault_groups(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Faults grouped by cue, in order of first appearance: one card per fault type.
+
+    Each group: cue, message, severity, items [(index in report["faults"], fault)], worst (index).
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for i, f in enumerate(report.get("faults", [])):
+        g = groups.setdefault(str(f.get("cue", "")), {"cue": f.get("cue", ""), "message": f.get("message", ""),
+                                                      "severity": f.get("severity", "warning"), "items": []})
+        g["items"].append((i, f))
+    for g in groups.values():
+        g["worst"] = max(g["items"], key=lambda item: _badness(report, item[1]))[0]
+    return list(groups.values())
+
+
+def _cue_limit(report: dict[str, Any], cue: str) -> tuple[str | None, float | None, float | None]:
+    """(metric, min, max) of a cue from spec_summary; the rep metric for a partial, seconds for a short hold."""
+    summary = _spec_summary(report)
+    for c in summary.get("cues", []):
+        if c.get("id") == cue:
+            return c.get("metric"), c.get("min"), c.get("max")
+    reps, hold = summary.get("reps") or {}, summary.get("hold") or {}
+    if cue and cue in (reps.get("partial_cue"), reps.get("return_cue")):
+        up = _finite(reps.get("target")) and _finite(reps.get("start")) and reps["target"] > reps["start"]
+        return reps.get("metric"), (reps.get("target") if up else None), (None if up else reps.get("target"))
+    if cue and cue == hold.get("short_cue"):
+        return None, hold.get("target_s"), None
+    return None, None, None
+
+
+def _fault_unit(report: dict[str, Any], cue: str) -> str:
+    metric, _, _ = _cue_limit(report, cue)
+    if metric is None and cue == (_spec_summary(report).get("hold") or {}).get("short_cue"):
+        return "s"
+    return _raw_unit(report, metric)
+
+
+def _badness(report: dict[str, Any], f: dict[str, Any]) -> float:
+    """How far a fault's value is outside its limit (0 when unknown): picks the worst occurrence."""
+    _, low, high = _cue_limit(report, str(f.get("cue", "")))
+    v = f.get("value")
+    if not _finite(v):
+        return -1.0
+    return max((low - v) if _finite(low) else 0.0, (v - high) if _finite(high) else 0.0)
+
+
+def _where(f: dict[str, Any]) -> str:
+    return f"rep {f['rep']}" if f.get("rep") else (f"hold {f['hold']}" if f.get("hold") else "not counted")
+
+
+def _faults_section(report: dict[str, Any], thumbs_dir: Path | None, video: str | None = None) -> str:
+    groups = fault_groups(report)
+    if not groups:
         return '<section><h2>Form faults</h2><p class="empty good">✓ No form faults seen.</p></section>'
     items = []
-    for i, f in enumerate(faults):
-        thumb = thumbs_dir / thumb_name(i) if thumbs_dir is not None else None
+    for k, g in enumerate(groups):
+        worst = report["faults"][g["worst"]]
+        thumb = thumbs_dir / thumb_name(g["worst"]) if thumbs_dir is not None else None
+        name = _human(g["cue"])
         if thumb is not None and thumb.is_file():
             data = base64.b64encode(thumb.read_bytes()).decode("ascii")
-            img = (f'<img src="data:image/jpeg;base64,{data}" alt="frame when {_e(f.get("cue", ""))} was raised" '
-                   f'width="240">')
+            img = f'<img src="data:image/jpeg;base64,{data}" alt="{_e(name)}: the worst moment ({_e(_where(worst))})">'
         else:
             img = '<div class="nothumb">no picture</div>'
-        where = f"rep {f['rep']}" if f.get("rep") else (f"hold {f['hold']}" if f.get("hold") else "")
-        value = f"measured {_n(f.get('value'), 1)}" if _finite(f.get("value")) else ""
-        meta = " · ".join(x for x in (_s(f.get("t_s")), where, value) if x)
-        sev = _e(f.get("severity", "warning"))
+        unit = _fault_unit(report, g["cue"])
+        _, low, high = _cue_limit(report, g["cue"])
+        limit = (f"at least {value_text(low, unit)}" if _finite(low) else "") + (
+            f"{' and ' if _finite(low) else ''}at most {value_text(high, unit)}" if _finite(high) else "")
+        worst_text = f"Worst: {value_text(worst.get('value'), unit)}" + (f" (good: {limit})" if limit else "")
+        seek = ' data-seek="{t:.2f}"' if video else ""
+        chips = "".join(
+            f'<button type="button" class="when"{seek.format(t=f["t_s"]) if _finite(f.get("t_s")) else ""}>'
+            f'{_e(_where(f))} · {_e(_s(f.get("t_s")))}</button>' for _, f in g["items"])
+        sev = _e(g["severity"])
+        n = len(g["items"])
         items.append(
-            f'<li class="fault" id="fault-{i + 1}"><div class="thumb">{img}</div><div>'
-            f'<div class="ftitle"><span class="num">{i + 1}</span>{_e(_human(f.get("cue", "")))}'
-            f'<span class="sev {sev}">{sev}</span></div><div class="fmsg">{_e(f.get("message", ""))}</div>'
-            f'<div class="fmeta">{_e(meta)}</div></div></li>'
+            f'<li class="fault" id="fault-{k + 1}"><div class="thumb">{img}</div><div class="fbody">'
+            f'<div class="ftitle"><span class="num">{k + 1}</span>{_e(name)}<span class="sev {sev}">{sev}</span></div>'
+            f'<div class="fmsg">{_e(g["message"])}</div>'
+            f'<div class="fmeta">{_e(plural(n, "time"))} · {_e(worst_text)}</div><div class="chips">{chips}</div>'
+            '</div></li>'
         )
     return f'<section><h2>Form faults</h2><ol class="faults">{"".join(items)}</ol></section>'
 
@@ -453,8 +610,10 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     lines = _thresholds(report, metric)
     span_values = finite + [v for v, _ in lines]
     lo, hi = (min(span_values), max(span_values)) if span_values else (0.0, 1.0)
-    if hi - lo < 1e-9:
-        lo, hi = lo - 1.0, hi + 1.0
+    min_span = _MIN_SPAN.get(_raw_unit(report, metric), 1.0)
+    if hi - lo < min_span:  # centre the data in a span that shows noise as noise
+        mid = (lo + hi) / 2
+        lo, hi = mid - min_span / 2, mid + min_span / 2
     pad = 0.08 * (hi - lo)
     lo, hi = lo - pad, hi + pad
     x0, x1, y0, y1 = _ML, _W - _MR, _MT, height - _MB
@@ -465,14 +624,20 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     def py(v: float) -> float:
         return y1 - (y1 - y0) * (v - lo) / (hi - lo)
 
-    label = f"{_human(metric)}" + (f" ({unit})" if unit else "")
+    label = _label(report, metric) + (f" ({unit})" if unit else "")
     parts = [
         f'<svg class="plot" viewBox="0 0 {_W:.0f} {height:.0f}" width="100%" role="img" '
         f'aria-label="{_e(label)} over time" data-metric="{_e(metric)}" data-unit="{_e(unit)}" '
         f'data-x0="{x0:.1f}" data-x1="{x1:.1f}" data-t1="{t_end:.3f}">',
         f'<rect class="frame" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}"/>',
     ]
-    # bands first, so the line is drawn over them
+    # target and limit zones, then rep/hold bands, so the line is drawn over them
+    for z_lo, z_hi, kind, text in _zones(report, metric):
+        top, bottom = py(min(z_hi if z_hi is not None else hi, hi)), py(max(z_lo if z_lo is not None else lo, lo))
+        if bottom - top < 0.5:
+            continue
+        parts.append(f'<g class="zone {kind}"><title>{_e(text)}</title><rect x="{x0:.1f}" y="{top:.1f}" '
+                     f'width="{x1 - x0:.1f}" height="{bottom - top:.1f}"/></g>')
     for kind, items in (("rep", report.get("reps", [])), ("partial", report.get("partial_reps", [])),
                         ("hold", report.get("holds", []))):
         for item in items:
@@ -496,7 +661,7 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     for v in _ticks(lo, hi, 4 if primary else 3) if span_values else ():
         y = py(v)
         parts.append(f'<line class="grid" x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="ytick" x="{x0 - 6:.1f}" y="{y + 4:.1f}">{v:g}</text>')
+                     f'<text class="ytick" x="{x0 - 6:.1f}" y="{y + 4:.1f}">{v:g}{"°" if unit == "°" else ""}</text>')
     for t in _ticks(0.0, t_end, 10):
         x = px(t)
         parts.append(f'<line class="xtick" x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y1 + 4:.1f}"/>'
@@ -505,7 +670,7 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     for v, text in lines:
         y = py(v)
         parts.append(f'<g class="threshold"><line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text x="{x1 - 4:.1f}" y="{y - 4:.1f}">{_e(text)} {v:g}</text></g>')
+                     f'<text x="{x1 - 4:.1f}" y="{y - 4:.1f}">{_e(text)} {_e(value_text(v, _raw_unit(report, metric)))}</text></g>')
     # the series itself
     runs = _segments(ts, values)
     d = " ".join(_path([(px(t), py(v)) for t, v in run]) for run in runs)
@@ -514,17 +679,18 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     else:
         parts.append(f'<text class="nodata" x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2:.1f}">'
                      'no values: this could not be measured in this session</text>')
-    # faults: a tick at the time, numbered like the faults list
-    for i, f in enumerate(report.get("faults", [])):
-        if not _finite(f.get("t_s")):
-            continue
-        x = px(f["t_s"])
-        tip = f"#{i + 1} at {f['t_s']:.1f} s: {_human(f.get('cue', ''))} — {f.get('message', '')}"
-        parts.append(f'<g class="fault-marker" data-fault="{i}"><title>{_e(tip)}</title>'
-                     f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0:.1f}" y2="{y1:.1f}"/>'
-                     + (f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="8"/><text x="{x:.1f}" y="{y0 + 3.5:.1f}">{i + 1}</text>'
-                        if primary else f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="3"/>')
-                     + "</g>")
+    # faults: a tick at the worst moment, numbered like the fault cards (one number per fault type)
+    for k, g in enumerate(fault_groups(report)):
+        for i, f in g["items"]:
+            if not _finite(f.get("t_s")):
+                continue
+            x = px(f["t_s"])
+            tip = f"#{k + 1} at {f['t_s']:.1f} s ({_where(f)}): {_human(f.get('cue', ''))} — {f.get('message', '')}"
+            parts.append(f'<g class="fault-marker" data-fault="{i}" data-seek="{f["t_s"]:.2f}"><title>{_e(tip)}</title>'
+                         f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0:.1f}" y2="{y1:.1f}"/>'
+                         + (f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="8"/><text x="{x:.1f}" y="{y0 + 3.5:.1f}">{k + 1}</text>'
+                            if primary else f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="3"/>')
+                         + "</g>")
     parts.append(f'<g class="cursor" visibility="hidden"><line y1="{y0:.1f}" y2="{y1:.1f}"/>'
                  f'<text y="{y0 + 14:.1f}"></text></g></svg>')
     return "".join(parts)
@@ -545,9 +711,13 @@ def _plots(report: dict[str, Any]) -> str:
     if report.get("holds"):
         legend.append('<span class="li"><span class="lg hold"></span>hold</span>')
     if report.get("faults"):
-        legend.append('<span class="li"><span class="lg fault"></span>fault (number = list below)</span>')
+        legend.append('<span class="li"><span class="lg fault"></span>fault at its worst moment (number = card below)</span>')
     if any(_thresholds(report, m) for m in metrics):
-        legend.append('<span class="li"><span class="lg threshold"></span>threshold</span>')
+        legend.append('<span class="li"><span class="lg threshold"></span>target or limit</span>')
+    if any(z[2] == "target" for m in metrics for z in _zones(report, m)):
+        legend.append('<span class="li"><span class="lg target"></span>target zone</span>')
+    if any(z[2] == "limit" for m in metrics for z in _zones(report, m)):
+        legend.append('<span class="li"><span class="lg limit"></span>outside a form limit</span>')
     legend.append("</div>")
     figures = []
     for k, metric in enumerate(order):
@@ -595,8 +765,8 @@ td{border-bottom:1px solid var(--line);padding:6px 8px}td.num,th.num{font-varian
 table.partials td{color:#78350f}
 .badge{display:inline-block;background:#fef2f2;color:#991b1b;border-radius:999px;padding:1px 8px;font-size:12.5px;margin:1px 4px 1px 0}
 ol.faults{list-style:none;margin:0;padding:0;display:grid;gap:12px}
-li.fault{display:grid;grid-template-columns:240px 1fr;gap:16px;align-items:start;border:1px solid var(--line);border-radius:10px;padding:10px}
-li.fault img{display:block;width:240px;height:auto;border-radius:6px}
+li.fault{display:grid;grid-template-columns:240px minmax(0,1fr);gap:16px;align-items:start;border:1px solid var(--line);border-radius:10px;padding:10px}
+li.fault img{display:block;width:240px;max-width:100%;height:auto;border-radius:6px}
 .nothumb{width:240px;height:60px;border-radius:6px;background:#f1f5f9;color:var(--muted);display:flex;align-items:center;justify-content:center;font-size:13px}
 .ftitle{font-weight:600;font-size:16px;display:flex;align-items:center;gap:8px}
 .ftitle .num{background:var(--fault);color:#fff;border-radius:999px;width:22px;height:22px;font-size:12px;display:inline-flex;align-items:center;justify-content:center}
@@ -604,7 +774,14 @@ li.fault img{display:block;width:240px;height:auto;border-radius:6px}
 .sev.error{background:#fee2e2;color:#991b1b}.sev.info{background:#e0f2fe;color:#075985}
 .fmsg{margin:4px 0}.fmeta{color:var(--muted);font-size:13px;font-variant-numeric:tabular-nums}
 ul.nj{margin:0;padding-left:20px}ul.nj li{margin:4px 0}
-figure{margin:0 0 6px;overflow-x:auto}svg.plot{display:block;height:auto;min-width:640px;font-size:12px}
+figure{margin:0 0 6px}svg.plot{display:block;width:100%;height:auto;font-size:12px}
+svg .zone.target rect{fill:rgba(16,185,129,.10)}svg .zone.limit rect{fill:rgba(220,38,38,.07)}
+.lg.target{background:rgba(16,185,129,.25)}.lg.limit{background:rgba(220,38,38,.18)}
+section.video{padding:12px}section.video video{display:block;width:100%;max-height:70vh;background:#000;border-radius:8px}
+section.video .hint{margin:8px 0 0}
+.chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
+button.when{font:inherit;font-size:12.5px;border:1px solid var(--line);background:#f8fafc;border-radius:999px;padding:2px 10px;color:var(--ink)}
+button.when[data-seek],tr[data-seek],g[data-seek]{cursor:pointer}button.when[data-seek]:hover,tr[data-seek]:hover td{background:#eef2ff}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;color:var(--muted);font-size:13px;margin-bottom:8px;align-items:center}
 .li{white-space:nowrap}.lg{display:inline-block;width:14px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
 .lg.rep{background:rgba(59,130,246,.25)}.lg.partial{background:rgba(245,158,11,.3)}.lg.hold{background:rgba(16,185,129,.35)}
@@ -622,13 +799,28 @@ svg .fault-marker text{fill:#fff;text-anchor:middle;font-size:10px;font-weight:7
 svg .nodata{text-anchor:middle;fill:#94a3b8;font-size:14px}
 svg .cursor line{stroke:#0f172a;stroke-width:1}svg .cursor text{fill:#0f172a;font-weight:600;font-size:12px}
 footer{color:var(--muted);font-size:12.5px;margin-top:22px;text-align:center}
-@media (max-width:640px){li.fault{grid-template-columns:1fr}}
+@media (max-width:640px){main{padding:16px 10px 30px}section{padding:14px 12px}h1{font-size:24px}
+li.fault{grid-template-columns:minmax(0,1fr)}li.fault img,.nothumb{width:100%;max-width:320px}
+svg.plot{font-size:24px}svg .axis-title{font-size:24px}svg .threshold text{font-size:20px}svg .band-label{font-size:20px}
+table{font-size:13px}th,td{padding:5px 4px}
+table.reps th:nth-child(3),table.reps td:nth-child(3),table.partials th:nth-child(3),table.partials td:nth-child(3),
+table.reps th:nth-child(7),table.reps td:nth-child(7),table.partials th:nth-child(7),table.partials td:nth-child(7),
+table.holds th:nth-child(3),table.holds td:nth-child(3){display:none}}
 @media print{section{break-inside:avoid}}
 """
 
 # Hover readout: moves a cursor over each plot and prints the value at that time. Optional: the
 # plots are complete without it.
 _JS = """
+(function(){
+  var video=document.getElementById('fc-video');
+  if(video){document.querySelectorAll('[data-seek]').forEach(function(el){
+    function go(){video.currentTime=+el.getAttribute('data-seek');video.pause();
+      video.scrollIntoView({behavior:'smooth',block:'center'});}
+    el.addEventListener('click',go);
+    el.addEventListener('keydown',function(ev){if(ev.key==='Enter'||ev.key===' '){ev.preventDefault();go();}});
+  });}
+})();
 (function(){
   var el=document.getElementById('fc-timeline'); if(!el) return;
   var data=JSON.parse(el.textContent), T=data.t;

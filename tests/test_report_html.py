@@ -152,7 +152,37 @@ def test_reps_only_page():
     assert table_rows(page, "reps") == 3 and table_rows(page, "partials") == 1
     assert table_rows(page, "holds") == -1 and "Holds done" not in page
     assert page.count('class="fault"') == 2 and "Knees too bent" in page
-    assert "of 10 planned per set" in page
+    assert "planned" not in page  # a recorded clip has no plan: the spec's default dose is not a target
+    assert "of 10 planned" in render_html({**report, "target_reps": 10})
+
+
+def test_one_card_per_fault_type_with_the_reps_it_happened_in():
+    report = reps_only()
+    report["faults"] = [fault("knees_too_bent", 2.0, 125.0, rep_i=1), fault("knees_too_bent", 7.0, 118.0, rep_i=2),
+                        fault("too_shallow", 17.0, 40.0)]
+    report["spec_summary"] = {"reps": {"metric": "trunk", "start": 25, "target": 70, "partial_cue": "too_shallow"},
+                              "hold": None, "cues": [{"id": "knees_too_bent", "metric": "knee", "min": 130}]}
+    page = render_html(report)
+    assert page.count('class="fault"') == 2  # two kinds, three faults
+    card = re.search(r'id="fault-1".*?</li>', page, flags=re.S).group(0)
+    assert "rep 1 · 2.0 s" in card and "rep 2 · 7.0 s" in card and "2 times" in card
+    assert "Worst: 118° (good: at least 130°)" in card  # the worst of the two, in its unit
+    shallow = re.search(r'id="fault-2".*?</li>', page, flags=re.S).group(0)
+    assert "not counted · 17.0 s" in shallow and "1 time ·" in shallow
+    assert "3 warnings · 2 kinds" in page and "3 warning<" not in page
+
+
+def test_target_zones_and_limits_from_spec_summary_and_noise_stays_small():
+    report = reps_and_holds()
+    report["timeline"]["metrics"]["trunk"] = [4.0 + (i % 7) * 0.3 for i in range(300)]  # 2° of wobble
+    report["spec_summary"] = {"labels": {"knee": "Knee angle", "trunk": "Trunk lean"},
+                              "reps": {"metric": "knee", "start": 155, "target": 100},
+                              "hold": None, "cues": [{"id": "back_off_wall", "metric": "trunk", "max": 20}]}
+    primary, trunk, _ = plots(render_html(report))
+    assert 'class="zone target"' in primary and "Knee angle (°)" in primary
+    assert 'class="zone limit"' in trunk and "Trunk lean (°)" in trunk and "back off wall limit 20°" in trunk
+    ticks = [float(v) for v in re.findall(r'class="ytick"[^>]*>(-?[\d.]+)°', trunk)]
+    assert max(ticks) - min(ticks) >= 20  # the axis spans tens of degrees, so 2° of wobble looks like 2°
 
 
 def test_holds_only_page():
