@@ -242,7 +242,8 @@ def test_report_loads_offline_with_plots_and_no_console_errors(browser, reports,
     if report["frames"]["with_pose"]:  # the primary line has real geometry
         assert browser.evaluate("document.querySelector('svg.plot path.series').getTotalLength()") > 100
     imgs = browser.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
-    assert len(imgs) == len(report["faults"]) and all(ok and w == 320 for ok, w in imgs)
+    kinds = {f["cue"] for f in report["faults"]}  # one card, one picture per kind of fault
+    assert len(imgs) == len(kinds) and all(ok and w == 320 for ok, w in imgs)
 
 
 def test_hover_shows_the_value_under_the_cursor(browser, reports):
@@ -271,3 +272,82 @@ def test_screenshot_for_the_docs(browser, reports, tmp_path):
     browser.screenshot(target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+
+
+# ---- a phone screen and the embedded video ---------------------------------------------------------------
+
+
+def _phone(browser, width: int = 390, height: int = 844) -> None:
+    browser.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                 deviceScaleFactor=1, mobile=True)
+
+
+OVERFLOW_JS = """(() => {
+  const w = document.documentElement.clientWidth, bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.right > w + 1 || r.left < -1) bad.push(el.tagName.toLowerCase() + '.' + el.getAttribute('class') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+  }
+  return {width: w, scroll: document.documentElement.scrollWidth, bad: bad.slice(0, 10)};
+})()"""
+
+
+@pytest.mark.parametrize("kind", ["wall_squat", "superman", "hip_hinge", "empty"])
+def test_no_element_overflows_a_phone_screen(browser, reports, kind):
+    report, out_dir = reports[kind]
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(report, out_dir / "thumbs"), encoding="utf-8")
+    _phone(browser)
+    try:
+        browser.open(html_path.as_uri())
+        found = browser.evaluate(OVERFLOW_JS)
+        plot_w = browser.evaluate("Math.round(document.querySelector('svg.plot')?.getBoundingClientRect().width || 0)")
+    finally:
+        browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+    assert found["width"] == 390 and found["scroll"] <= 390 and found["bad"] == [], found
+    assert plot_w == 0 or plot_w > 300  # the plots shrink to the screen, they are not cut off
+
+
+def _h264_reason(path: Path) -> str | None:
+    """Why `path` is not an H.264 video a browser plays (None: it is)."""
+    try:
+        import av
+    except ImportError:
+        return "PyAV is not installed: cannot check the codec"
+    with av.open(str(path)) as container:
+        codec = container.streams.video[0].codec_context.name
+    return None if codec == "h264" else f"annotated.mp4 is {codec}, not H.264: browsers cannot play it"
+
+
+def test_video_loads_and_a_rep_row_seeks_it(browser, reports, tmp_path):
+    from formcoach.video_out import VideoWriter
+
+    report, _ = reports["hip_hinge"]
+    folder = tmp_path / "session"
+    folder.mkdir()
+    writer = VideoWriter(folder / "annotated.mp4", 10.0)
+    for k in range(int(report["duration_s"] * 10)):
+        frame = np.full((240, 320, 3), 40, np.uint8)
+        frame[100:140, (k * 3) % 280:(k * 3) % 280 + 40] = 220  # something moves
+        writer.write(frame, k / 10)
+    writer.close()
+    reason = _h264_reason(folder / "annotated.mp4")
+    if reason:
+        pytest.skip(reason)
+    html_path = folder / "report.html"
+    html_path.write_text(render_html(report, folder / "thumbs"), encoding="utf-8")
+    browser.open(html_path.as_uri())
+    ready = browser.evaluate("""new Promise(done => { const v = document.getElementById('fc-video');
+        if (v.readyState >= 2) return done(v.readyState);
+        v.addEventListener('loadeddata', () => done(v.readyState)); v.load();
+        setTimeout(() => done(v.readyState), 8000); })""", await_promise=True)
+    assert ready >= 2, f"video not loaded (readyState {ready}); errors: {browser.console_errors()}"
+    row = browser.evaluate("document.querySelectorAll('table.reps tr[data-seek]').length")
+    assert row == len(report["reps"]) >= 2
+    seek = browser.evaluate("""new Promise(done => { const v = document.getElementById('fc-video');
+        const tr = document.querySelectorAll('table.reps tr[data-seek]')[1];
+        v.addEventListener('seeked', () => done([v.currentTime, +tr.dataset.seek]), {once: true});
+        tr.click(); setTimeout(() => done([v.currentTime, +tr.dataset.seek]), 5000); })""", await_promise=True)
+    assert seek[1] > 0 and abs(seek[0] - seek[1]) < 0.15, seek
+    assert browser.console_errors() == []
