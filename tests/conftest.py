@@ -64,3 +64,9 @@ def heavy_modules_loaded(*modules: str, heavy: tuple[str, ...] = HEAVY) -> list[
 @pytest.fixture
 def heavy_imports() -> Callable[..., list[str]]:
     return heavy_modules_loaded
+
+
+@pytest.fixture(autouse=True)
+def _history_in_tmp(tmp_path_factory, monkeypatch) -> None:
+    """No test writes the user's real session history: every session goes to a throwaway database."""
+    monkeypatch.setenv("FORMCOACH_HISTORY", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))

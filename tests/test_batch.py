@@ -1,0 +1,155 @@
+"""Batch analysis: inputs, exercise guessing, a bad file that does not stop the rest, the index page,
+the process pool, and (when the extra is installed) the same work on a local two-worker Ray cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from formcoach import batch
+from formcoach.batch import BatchJob, expand_inputs, guess_exercise, plan_jobs, run_job, run_pool, write_index
+from formcoach.errors import SourceError
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "sample_videos"
+IDS = ["wall_squat", "squat", "hip_hinge", "seated_hip_hinge", "plank"]
+
+
+def fake_analyze(argv):
+    """Stands in for `formcoach.cli.main` in a worker: writes a report, or fails like the CLI does."""
+    video, out = Path(argv[argv.index("analyze") + 1]), Path(argv[argv.index("--out") + 1])
+    if video.read_bytes() == b"junk":
+        print(f"formcoach: error: {video}: cannot open as a video (corrupt or unsupported format)", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True)
+    doc = {"rep_count": 2, "holds": [{}], "faults": [{}, {}, {}], "exercise": argv[argv.index("--exercise") + 1]}
+    (out / "report.json").write_text(json.dumps(doc))
+    return 0
+
+
+def crashing_analyze(argv):
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("wall_squat_good.mp4", "wall_squat"),           # the longest id the name starts with, not "squat"...
+    ("squat_shallow.mp4", "squat"),
+    ("seated_hip_hinge_too_deep.mp4", "seated_hip_hinge"),
+    ("hip_hinge.mp4", "hip_hinge"),
+    ("hip_hingeX.mp4", None),                       # ...and only at a word boundary
+    ("my_video.mp4", None),
+])
+def test_guess_exercise_from_the_file_name(tmp_path, name, expected):
+    assert guess_exercise(tmp_path / name, IDS) == expected
+
+
+def test_guess_exercise_prefers_the_sidecar(tmp_path):
+    (tmp_path / "clip.json").write_text(json.dumps({"exercise": "plank"}))
+    assert guess_exercise(tmp_path / "clip.mp4", IDS) == "plank"
+    (tmp_path / "wall_squat_x.json").write_text("{not json")
+    assert guess_exercise(tmp_path / "wall_squat_x.mp4", IDS) == "wall_squat"
+
+
+def test_expand_inputs_takes_files_and_folders(tmp_path):
+    for name in ("b.mp4", "a.MOV", "notes.txt", "a.json"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    assert expand_inputs([tmp_path, "missing.mp4"]) == [tmp_path / "a.MOV", tmp_path / "b.mp4", Path("missing.mp4")]
+    with pytest.raises(SourceError, match="no video files"):
+        expand_inputs([tmp_path / "sub"])
+
+
+def test_plan_jobs_gives_each_video_its_folder_and_arguments(tmp_path):
+    videos = [Path("x/wall_squat_good.mp4"), Path("y/wall_squat_good.mp4"), Path("z/unknown.mp4")]
+    jobs = plan_jobs(videos, tmp_path, None, IDS, ["--specs", "S"], ["--no-video"])
+    assert [Path(j.out_dir).name for j in jobs] == ["wall_squat_good", "wall_squat_good-2", "unknown"]
+    assert jobs[0].argv[:4] == ("--specs", "S", "analyze", "x/wall_squat_good.mp4") and jobs[0].argv[-1] == "--no-video"
+    assert jobs[2].exercise is None
+    assert run_job(jobs[2], fake_analyze).error.startswith("cannot tell the exercise")
+
+
+def _jobs(tmp_path: Path) -> list[BatchJob]:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("wall_squat_1.mp4", "broken.mp4", "plank_1.mp4"):
+        (src / name).write_bytes(b"junk" if name == "broken.mp4" else b"video")
+    return plan_jobs(expand_inputs([src]), tmp_path / "out", "wall_squat", IDS)
+
+
+def test_a_bad_file_fails_alone_and_the_pool_finishes_the_rest(tmp_path):
+    jobs = _jobs(tmp_path)
+    results = {Path(r.video).name: r for r in run_pool(jobs, fake_analyze, 2)}
+    assert sorted(results) == ["broken.mp4", "plank_1.mp4", "wall_squat_1.mp4"]
+    assert not results["broken.mp4"].ok and "cannot open as a video" in results["broken.mp4"].error
+    good = results["plank_1.mp4"]
+    assert good.ok and (good.reps, good.holds, good.faults) == (2, 1, 3)
+
+
+def test_a_crash_in_one_video_is_that_video_s_failure(tmp_path):
+    result = run_job(_jobs(tmp_path)[0], crashing_analyze)
+    assert result.exit_code == 1 and "RuntimeError: boom" in result.error
+
+
+def test_index_page_links_every_report_and_names_failures(tmp_path):
+    jobs = _jobs(tmp_path)
+    results = [run_job(j, fake_analyze) for j in jobs]
+    index = write_index(results, tmp_path / "out", batch.total_line(results, 1.0, "1 job"))
+    page = index.read_text()
+    assert page.count('href="') == 2 and 'href="plank_1/report.html"' in page
+    assert "failed: " in page and "cannot open as a video" in page
+    assert "3 videos: 2 ok, 1 failed" in page
+
+
+def test_default_jobs_is_the_usable_cores():
+    assert 1 <= batch.default_jobs() <= 1024
+
+
+def _two_clips(tmp_path: Path) -> Path:
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("squat_shallow", "shrug_shallow"):  # the two shortest clips (8 s)
+        shutil.copy(SAMPLES / f"{name}.mp4", folder)
+    (folder / "broken.mp4").write_bytes(b"junk")
+    return folder
+
+
+@pytest.mark.e2e
+def test_cli_analyses_a_folder_with_two_jobs(tmp_path, capsys):
+    from formcoach.cli import main
+
+    out = tmp_path / "out"
+    assert main(["analyze", str(_two_clips(tmp_path)), "--jobs", "2", "--no-video", "--out", str(out)]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    progress = [ln for ln in lines if ln.strip().startswith("[")]
+    assert len(progress) == 3 and sum("FAILED" in ln for ln in progress) == 1
+    assert any(ln.startswith("3 videos: 2 ok, 1 failed") for ln in lines)
+    for name, exercise in (("squat_shallow", "squat"), ("shrug_shallow", "shrug")):
+        assert json.loads((out / name / "report.json").read_text())["exercise"] == exercise
+    assert (out / "index.html").read_text().count("/report.html") == 2
+
+
+@pytest.mark.e2e
+def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(tmp_path):
+    ray = pytest.importorskip("ray")
+    from formcoach.cli import main
+
+    clips = _two_clips(tmp_path)
+    (clips / "broken.mp4").unlink()
+    pool_out, ray_out = tmp_path / "pool", tmp_path / "ray"
+    assert main(["analyze", str(clips), "--jobs", "2", "--no-video", "--out", str(pool_out)]) == 0
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # a local cluster of two workers
+    try:
+        assert main(["analyze", str(clips), "--ray", "--no-video", "--out", str(ray_out)]) == 0
+    finally:
+        ray.shutdown()
+
+    def essentials(folder: Path) -> dict:
+        doc = json.loads((folder / "report.json").read_text())
+        return {k: doc[k] for k in ("exercise", "rep_count", "reps", "partial_reps", "holds", "faults")}
+
+    for name in ("squat_shallow", "shrug_shallow"):
+        assert essentials(ray_out / name) == essentials(pool_out / name)
