@@ -118,6 +118,7 @@ class Fault:
     severity: Severity
     rep: int | None = None
     hold: int | None = None
+    spoken: str = ""  # what the voice says for it (short form, <= 2 s); empty: the message
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,7 +225,7 @@ class CueBook:
             return None
         self._reported.add(key)
         fault = Fault(
-            cue=cue.id, message=cue.say, t_s=t, value=value, severity=Severity(cue.severity),
+            cue=cue.id, message=cue.say, t_s=t, value=value, severity=Severity(cue.severity), spoken=cue.short,
             rep=ctx.rep_index, hold=ctx.hold_index,
         )
         self.add_fault(fault)

@@ -167,7 +167,8 @@ class Evaluator:
                 self.cues.detach_rep(self._attempt_rep_index)
             rule = self.spec.reps.rule
             extreme = ev.rep.max if rule.target > rule.start else ev.rep.min
-            fault = Fault(cue=ev.cue, message=ev.message, t_s=ev.rep.bottom_s, value=extreme, severity=Severity.WARNING)
+            fault = Fault(cue=ev.cue, message=ev.message, t_s=ev.rep.bottom_s, value=extreme, severity=Severity.WARNING,
+                          spoken=self.spec.spoken.get(ev.cue, ""))
             self.partials.append(dataclasses.replace(ev.rep, partial_cue=ev.cue))
             out += [ev, self.cues.add_fault(fault)]
         else:
@@ -180,7 +181,7 @@ class Evaluator:
             rule = self.spec.hold.rule
             fault = Fault(
                 cue=rule.short_cue, message=rule.short_message, t_s=ev.hold.end_s, value=ev.hold.duration_s,
-                severity=Severity.WARNING, hold=ev.hold.index,
+                severity=Severity.WARNING, hold=ev.hold.index, spoken=self.spec.spoken.get(rule.short_cue, ""),
             )
             out.append(self.cues.add_fault(fault))
         return out

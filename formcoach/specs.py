@@ -119,7 +119,8 @@ class CueSpec:
     during: str = "rep"  # for when=rep_end: aggregate over the whole rep, or only its frames in the target zone
     persist_s: float = 0.2  # a violation must last this long to count (noise guard)
     views: tuple[str, ...] = ()  # empty = the spec's views
-    short: str = ""  # spoken form (<= 2 s); empty: `say` is spoken. Both may use {target}, {hold_s}, {limit}
+    short: str = ""  # spoken form (<= 2 s); empty: `say` is spoken
+    template: tuple[str, str] = ("", "")  # `say` and `short` as written, with {placeholders} (see render_texts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,14 +163,18 @@ class ExerciseSpec:
     camera: str = ""
     tips: tuple[str, ...] = ()
     levels: Mapping[str, Defaults] = field(default_factory=dict)
+    #: rep and hold rule cue id -> (say, short) as written; `spoken` holds them rendered (cue id -> words)
+    templates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    spoken: Mapping[str, str] = field(default_factory=dict)
     display: tuple[str, ...] = ()  # metrics the overlay shows (1–3)
 
     def with_hold_target(self, target_s: float) -> ExerciseSpec:
-        """The same exercise with another hold target (a level or a routine's dose)."""
+        """The same exercise with another hold target (a level or a routine's dose); texts that say the
+        target ({hold_s}) are rendered again, so screen and voice name the target in force."""
         if self.hold is None:
             return self
         rule = dataclasses.replace(self.hold.rule, target_s=float(target_s))
-        return dataclasses.replace(self, hold=dataclasses.replace(self.hold, rule=rule))
+        return render_texts(dataclasses.replace(self, hold=dataclasses.replace(self.hold, rule=rule)))
 
     def at_level(self, level: str | None) -> ExerciseSpec:
         """The exercise as prescribed for a level (`levels:` in the spec): its hold target.
@@ -426,8 +431,8 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
     condition = _parse_condition(r, metrics)
     cue = CueSpec(
         id=cue_id,
-        say=r.str("say"),
-        short=r.str("short", ""),
+        say=_text(r, "say"),
+        short=_text(r, "short", ""),
         when=when,
         condition=condition,
         severity=r.str("severity", "warning", choices=SEVERITIES),
@@ -436,8 +441,64 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
         persist_s=r.seconds("persist_s", 0.2),
         views=tuple(cue_views) or views,
     )
+    cue = dataclasses.replace(cue, template=(cue.say, cue.short))
     r.done()
     return cue
+
+
+#: Placeholders a cue's text may use: numbers from the spec and level in force, never written by hand.
+PLACEHOLDERS = ("hold_s", "target", "start", "min", "max")
+
+
+def _text(r: Reader, key: str, default: Any = ...) -> Any:
+    """A say/short text; its {placeholders} must be known names."""
+    import re
+
+    text = r.str(key, default)
+    for name in re.findall(r"\{([^{}]*)\}", text or ""):
+        if name not in PLACEHOLDERS:
+            r.fail(f"unknown placeholder {{{name}}}{did_you_mean(name, PLACEHOLDERS)} "
+                   f"(use {', '.join('{' + p + '}' for p in PLACEHOLDERS)})", key)
+    return text
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        raise SpecError(f"{{{key}}} has no value in this spec")
+
+
+def fill(template: str, values: Mapping[str, float | None]) -> str:
+    """'{hold_s} seconds' -> '15 seconds' (numbers as the spec writes them)."""
+    return template.format_map(_Values({k: f"{v:g}" for k, v in values.items() if v is not None}))
+
+
+def render_texts(spec: ExerciseSpec) -> ExerciseSpec:
+    """The spec with every message and spoken form rendered from its templates and the targets in force.
+
+    Raises SpecError naming the file when a template needs a value the spec does not have.
+    """
+    rule = spec.reps.rule if spec.reps is not None else None
+    base = {"hold_s": spec.hold.rule.target_s if spec.hold is not None else spec.defaults.hold_s,
+            "target": rule.target if rule else None, "start": rule.start if rule else None}
+    try:
+        cues = tuple(dataclasses.replace(
+            c, say=fill(c.template[0] or c.say, {**base, "min": c.condition.min, "max": c.condition.max}),
+            short=fill(c.template[1], {**base, "min": c.condition.min, "max": c.condition.max}) if c.template[1] else c.short,
+        ) for c in spec.cues)
+        text = {cue: (fill(say, base), fill(short or say, base)) for cue, (say, short) in spec.templates.items()}
+    except SpecError as exc:
+        raise SpecError(f"{spec.path}: {exc}") from None
+    spoken = {c.id: c.short or c.say for c in cues} | {cue: short for cue, (_, short) in text.items()}
+    reps, hold = spec.reps, spec.hold
+    if rule is not None:
+        rule = dataclasses.replace(
+            rule, partial_message=text.get(rule.partial_cue, (rule.partial_message,))[0],
+            incomplete_return_message=text.get(rule.incomplete_return_cue or "", (rule.incomplete_return_message,))[0])
+        reps = dataclasses.replace(reps, rule=rule)
+    if hold is not None:
+        h = hold.rule
+        hold = dataclasses.replace(hold, rule=dataclasses.replace(h, short_message=text.get(h.short_cue, (h.short_message,))[0]))
+    return dataclasses.replace(spec, cues=cues, reps=reps, hold=hold, spoken=spoken)
 
 
 def _parse_defaults(r: Reader) -> Defaults:
@@ -484,6 +545,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
     _check_acyclic(mr, metrics)
 
     reps = None
+    templates: dict[str, tuple[str, str]] = {}  # rep/hold rule cue -> (say, short) as written
     if r.has("reps"):
         rr = r.child("reps", r.raw("reps"))
         metric = rr.str("metric")
@@ -495,7 +557,8 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         partial_cue, partial_say = "too_shallow", "Go further"
         if rr.has("partial"):
             pr = rr.child("partial", rr.raw("partial"))
-            partial_cue, partial_say = pr.str("cue"), pr.str("say")
+            partial_cue, partial_say = pr.str("cue"), _text(pr, "say")
+            templates[partial_cue] = (partial_say, _text(pr, "short", ""))
             partial_after = pr.num("after", None)
             pr.done()
         else:
@@ -503,7 +566,8 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         ret_cue, ret_say = None, ""
         if rr.has("incomplete_return"):
             ir = rr.child("incomplete_return", rr.raw("incomplete_return"))
-            ret_cue, ret_say = ir.str("cue"), ir.str("say")
+            ret_cue, ret_say = ir.str("cue"), _text(ir, "say")
+            templates[ret_cue] = (ret_say, _text(ir, "short", ""))
             ir.done()
         if partial_after is not None and not (min(start, target) < partial_after < max(start, target)):
             rr.fail(f"partial.after {partial_after} must lie between start {start} and target {target}", "partial")
@@ -544,7 +608,8 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         short_cue, short_say = "hold_short", "Hold it longer"
         if hr.has("short"):
             sr = hr.child("short", hr.raw("short"))
-            short_cue, short_say = sr.str("cue"), sr.str("say")
+            short_cue, short_say = sr.str("cue"), _text(sr, "say")
+            templates[short_cue] = (short_say, _text(sr, "short", ""))
             sr.done()
         rule = HoldRule(
             target_s=hr.seconds("target_s", positive=True),
@@ -599,9 +664,10 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
         tips=tuple(tips),
         levels=levels,
         display=tuple(display),
+        templates=templates,
     )
     r.done()
-    return spec
+    return render_texts(spec)
 
 
 def _check_acyclic(r: Reader, metrics: Mapping[str, MetricSpec]) -> None:

@@ -41,6 +41,15 @@ class SpeechError(FormcoachError):
     """A speech engine or audio player failed (not installed properly, no audio device...)."""
 
 
+class NoAudioDevice(SpeechError):
+    """The engine runs but there is nowhere to play sound (no sound card, no audio server)."""
+
+
+#: What engines print when the machine has no audio output (ALSA, PulseAudio, PipeWire).
+NO_DEVICE_SIGNS = ("cannot find card", "unknown pcm", "no such device", "connection refused", "audio open error",
+                   "failed to open audio")
+
+
 class Beep(str, Enum):
     """The few sounds of beep-only mode."""
 
@@ -102,7 +111,9 @@ class Speaker(Protocol):
 
     speaks: bool
 
-    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None: ...
+    def say(self, text: str, *, priority: int = 0, t: float | None = None, beep: Beep | None = None) -> None:
+        """Say `text`; `beep` is what stands in for it if speech turns out not to work."""
+        ...
 
     def beep(self, kind: Beep, *, t: float | None = None) -> None: ...
 
@@ -122,7 +133,7 @@ class NullSpeaker:
         self.said: list[tuple[float | None, str]] = []
         self.beeps: list[tuple[float | None, Beep]] = []
 
-    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+    def say(self, text: str, *, priority: int = 0, t: float | None = None, beep: Beep | None = None) -> None:
         self.said.append((t, text))
 
     def beep(self, kind: Beep, *, t: float | None = None) -> None:
@@ -152,7 +163,7 @@ class RecordingSpeaker(NullSpeaker):
         else:
             self._stream, self._owned = target, False
 
-    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+    def say(self, text: str, *, priority: int = 0, t: float | None = None, beep: Beep | None = None) -> None:
         super().say(text, priority=priority, t=t)
         self._write(log_line(t, text))
 
@@ -176,9 +187,9 @@ class TeeSpeaker:
         self.speakers = (primary, *others)
         self.speaks = primary.speaks
 
-    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+    def say(self, text: str, *, priority: int = 0, t: float | None = None, beep: Beep | None = None) -> None:
         for s in self.speakers:
-            s.say(text, priority=priority, t=t)
+            s.say(text, priority=priority, t=t, beep=beep)
 
     def beep(self, kind: Beep, *, t: float | None = None) -> None:
         for s in self.speakers:
@@ -258,7 +269,10 @@ class CommandEngine:
         self._proc = proc
         _, err = proc.communicate(self.transform(text))
         self._proc = None
-        # espeak-ng exits 0 even when it cannot open an audio device; it says so on stderr.
+        # espeak-ng exits 0 even when it cannot open an audio device; it says so on stderr (ALSA chatter
+        # ending in a bare "error: No such file or directory").
+        if err and any(sign in err.lower() for sign in NO_DEVICE_SIGNS):
+            raise NoAudioDevice(f"{self.name}: no audio output device ({_last_line(err)})")
         if proc.returncode != 0 or (err and "error" in err.lower()):
             raise SpeechError(f"{self.name} failed (exit {proc.returncode}): {_last_line(err)}")
 
@@ -319,6 +333,8 @@ class CommandTonePlayer:
             raise SpeechError(f"{self.name}: {exc}") from exc
         _, err = self._proc.communicate()
         code, self._proc = self._proc.returncode, None
+        if code != 0 and err and any(sign in err.lower() for sign in NO_DEVICE_SIGNS):
+            raise NoAudioDevice(f"{self.name}: no audio output device ({_last_line(err)})")
         if code != 0:
             raise SpeechError(f"{self.name} failed (exit {code}): {_last_line(err)}")
 
@@ -357,6 +373,7 @@ class _Item:
     beep: Beep | None
     priority: int
     queued_at: float  # time.monotonic(): this layer deals with real playback, so wall time is right
+    fallback: Beep | None = None  # for a text: the beep played instead when speech fails
 
 
 class AsyncSpeaker:
@@ -396,9 +413,11 @@ class AsyncSpeaker:
 
     # -- caller side (video loop): never waits for audio --
 
-    def say(self, text: str, *, priority: int = 0, t: float | None = None) -> None:
+    def say(self, text: str, *, priority: int = 0, t: float | None = None, beep: Beep | None = None) -> None:
         if self.engine is not None:
-            self._put(_Item(text, None, priority, time.monotonic()))
+            self._put(_Item(text, None, priority, time.monotonic(), beep))
+        elif self.tones is not None and beep is not None:  # speech failed earlier: its beep stands in
+            self._put(_Item(None, beep, priority, time.monotonic()))
 
     def beep(self, kind: Beep, *, t: float | None = None) -> None:
         if self.tones is not None:
@@ -454,6 +473,8 @@ class AsyncSpeaker:
             self._play(item)
 
     def _play(self, item: _Item) -> None:
+        if item.text is not None and self.engine is None and item.fallback is not None:  # queued before speech failed
+            item = _Item(None, item.fallback, item.priority, item.queued_at)
         try:
             if item.text is not None and self.engine is not None:
                 self.engine.speak(item.text)
@@ -462,15 +483,23 @@ class AsyncSpeaker:
             else:
                 return
             self.played.append(_label(item))
+        except NoAudioDevice as exc:
+            if self._abort:
+                return
+            _warn(f"{exc}: sound off for this session (a --speech-log still records what would be said)", self.stderr)
+            self.engine = self.tones = None
         except SpeechError as exc:
             if self._abort:
                 return
-            what = "speech" if item.text is not None else "beeps"
-            _warn(f"{what} failed ({exc}); {what} off for this session", self.stderr)
             if item.text is not None:
                 self.engine = None
+                instead = "beeps instead" if self.tones is not None else "sound off"
+                _warn(f"speech failed ({exc}); {instead} for this session", self.stderr)
+                if item.fallback is not None and self.tones is not None:
+                    self._play(_Item(None, item.fallback, item.priority, item.queued_at))
             else:
                 self.tones = None
+                _warn(f"beeps failed ({exc}); beeps off for this session", self.stderr)
 
 
 def _label(item: _Item) -> str:

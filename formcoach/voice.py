@@ -203,7 +203,7 @@ class CueScheduler:
         if self._reps:
             summary = f"Set done: {number_words(self._reps)} {'rep' if self._reps == 1 else 'reps'}"
         elif self._holds_done or self._longest_hold >= 1.0:
-            secs = int(self._longest_hold)
+            secs = round(self._longest_hold)  # as the summary rounds it: 14.97 s is "fifteen", shown 15.0 s
             summary = f"Set done: longest hold {number_words(secs)} {'second' if secs == 1 else 'seconds'}"
         else:
             summary = "Set done"
@@ -245,6 +245,7 @@ class CueScheduler:
     def _ingest(self, events: Iterable[Event], t: float, result: FrameResult | None) -> None:
         events = tuple(events)
         partial_cues = {ev.cue for ev in events if isinstance(ev, PartialRep)}
+        spoken = {ev.fault.cue: ev.fault.spoken for ev in events if isinstance(ev, CueRaised) and ev.fault.spoken}
         short_holds = {ev.hold.index: ev.hold.end_s for ev in events if isinstance(ev, HoldEnded) and not ev.hold.completed}
         hold_ended = any(isinstance(ev, HoldEnded) for ev in events)
         for ev in events:
@@ -256,7 +257,7 @@ class CueScheduler:
                 if self._in_cooldown(ev.cue, t):
                     self._queue(Utterance(t, NO_REP, UtteranceKind.REP, P_REP))
                 else:
-                    self._queue(Utterance(t, ev.message, UtteranceKind.REP, P_REP, cue=ev.cue))
+                    self._queue(Utterance(t, spoken.get(ev.cue) or ev.message, UtteranceKind.REP, P_REP, cue=ev.cue))
             elif isinstance(ev, HoldStarted):
                 self._marks = countdown_marks(ev.target_s)
                 # Must-say: someone face down on the floor hears, not sees, that the timer started.
@@ -281,7 +282,7 @@ class CueScheduler:
                 self._clearing.pop(f.cue, None)
                 if self._in_cooldown(f.cue, t) or any(p.cue == f.cue for p in self._pending):
                     continue
-                self._queue(Utterance(t, f.message, UtteranceKind.CUE, P_CUE[Severity(f.severity)], cue=f.cue))
+                self._queue(Utterance(t, f.spoken or f.message, UtteranceKind.CUE, P_CUE[Severity(f.severity)], cue=f.cue))
             elif isinstance(ev, CueCleared):
                 moot = [p for p in self._pending if p.cue == ev.cue and p.kind == UtteranceKind.CUE]
                 self.dropped += moot
@@ -411,6 +412,6 @@ class VoiceCoach:
     def _send(self, utterances: Iterable[Utterance]) -> None:
         for u in utterances:
             if self.speaker.speaks:
-                self.speaker.say(u.text, priority=u.priority, t=u.t)
+                self.speaker.say(u.text, priority=u.priority, t=u.t, beep=u.beep)
             elif u.beep is not None:
                 self.speaker.beep(u.beep, t=u.t)

@@ -327,7 +327,7 @@ def test_voice_coach_on_the_real_evaluator_wall_squat():
     coach.on_events(ev.finish(t + 1 / 30))
     coach.close()
     texts = [text for _, text in speaker.said]
-    assert texts == ["Hold", "Done", "one", "Slide lower, until your knees are at ninety degrees", "Set done: one rep"]
+    assert texts == ["Hold", "Done", "one", "Slide lower", "Set done: one rep"]  # the short spoken form
 
 
 # ---- speakers ------------------------------------------------------------------------------------------------------
@@ -552,3 +552,141 @@ def test_set_end_drops_waiting_countdowns_and_cues_but_keeps_rep_numbers():
                       HoldStarted(0.5, 0.0, 5.0), rep(1.0, 1)]), s)
     assert [u.text for u in s.flush()] == ["one", "Set done: one rep"]
     assert sorted(u.text for u in s.dropped) == ["Hold", "Legs up"]
+
+
+# ---- spoken forms: short, templated from the spec in force, agreeing with the screen --------------------------
+
+
+def _spoken_catalog() -> dict[str, set[str]]:
+    """Every text the voice can say for a cue, over every spec and level: text -> {spec[:level]}."""
+    from formcoach.specs import load_catalog
+
+    out: dict[str, set[str]] = {}
+    for spec in load_catalog().values():
+        for level in (None, *spec.levels):
+            for text in spec.at_level(level).spoken.values():
+                out.setdefault(text, set()).add(spec.id + (f":{level}" if level else ""))
+    return out
+
+
+def test_every_cue_in_the_catalog_has_a_spoken_form_of_at_most_2_s_at_the_default_rate():
+    from formcoach.speech import DEFAULT_WPM
+
+    spoken = _spoken_catalog()
+    assert len(spoken) > 40  # the whole catalog, not a sample
+    too_long = {t: sorted(where) for t, where in spoken.items() if len(t.split()) / (DEFAULT_WPM / 60) > 2.0}
+    assert too_long == {}
+    assert all("{" not in t for t in spoken)  # every placeholder rendered
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_every_spoken_cue_measured_with_espeak_ng_lasts_at_most_2_s(tmp_path):
+    exe = shutil.which("espeak-ng")
+    too_long = {}
+    for i, text in enumerate(sorted(_spoken_catalog())):
+        wav = tmp_path / f"{i}.wav"
+        subprocess.run([*espeak_argv(exe, 1.0), "-w", str(wav)], input=text, text=True, check=True,
+                       capture_output=True, timeout=20)
+        with wave.open(str(wav)) as w:
+            samples = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+            rate = w.getframerate()
+        loud = np.flatnonzero(np.abs(samples) > 300)  # the words, without the engine's leading/trailing silence
+        seconds = (loud[-1] - loud[0]) / rate if loud.size else 0.0
+        if seconds > 2.0:
+            too_long[text] = round(seconds, 2)
+    assert too_long == {}
+
+
+@pytest.mark.parametrize(("level", "target"), [("beginner", "5"), ("standard", "15"), (None, "15")])
+def test_superman_hold_texts_name_the_target_of_the_level_in_force(level, target):
+    from formcoach.specs import get_spec
+
+    spec = get_spec("superman").at_level(level)
+    written, spoken = spec.hold.rule.short_message, spec.spoken[spec.hold.rule.short_cue]
+    assert f"{target} seconds" in written and f"{target} seconds" in spoken
+    assert "fifteen" not in written + spoken and ("15" not in written + spoken or target == "15")
+
+
+def test_a_fault_is_spoken_in_its_short_form_and_written_in_full():
+    sched = CueScheduler()
+    fault = Fault("rounded_back", "Keep your back straight: hinge at the hips, don't round your spine", 3.2, 0.03,
+                  Severity.ERROR, rep=1, spoken="Straight back")
+    said = [u.text for r in timeline(3, [CueRaised(1.0, fault)]) for u in sched.update(r)]
+    assert said == ["Straight back"]
+
+
+def test_longest_hold_is_said_as_the_summary_rounds_it():
+    sched = CueScheduler()
+    for r in timeline(16, [HoldStarted(1.0, 1.0, 15.0), hold_ended(15.97, 1.0, 15.0)]):
+        sched.update(r)
+    summary = [u.text for u in sched.flush() if u.kind == UtteranceKind.SET_END]
+    assert summary == ["Set done: longest hold fifteen seconds"]  # 14.97 s, shown as 15.0 s
+
+
+class _Tones:
+    name = "tones"
+
+    def __init__(self) -> None:
+        self.played: list[Beep] = []
+
+    def play(self, kind: Beep) -> None:
+        self.played.append(kind)
+
+    def stop(self) -> None:
+        pass
+
+
+def test_no_audio_device_turns_sound_off_with_one_clear_warning():
+    from formcoach.speech import NoAudioDevice
+
+    class NoDevice:
+        name = "espeak-ng"
+
+        def speak(self, text: str) -> None:
+            raise NoAudioDevice("espeak-ng: no audio output device (error: No such file or directory)")
+
+        def stop(self) -> None:
+            pass
+
+    err, tones = io.StringIO(), _Tones()
+    speaker = AsyncSpeaker(NoDevice(), tones, stderr=err)
+    for text in ("one", "two", "three"):
+        speaker.say(text, priority=100, beep=Beep.REP)
+    speaker.beep(Beep.SET_END)
+    speaker.close()
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and "no audio output device" in lines[0] and "sound off" in lines[0]
+    assert tones.played == []
+
+
+def test_speech_that_fails_otherwise_falls_back_to_beeps_with_one_warning():
+    class Broken:
+        name = "broken"
+
+        def speak(self, text: str) -> None:
+            raise SpeechError("broken failed (exit 1): voice data missing")
+
+        def stop(self) -> None:
+            pass
+
+    err, tones = io.StringIO(), _Tones()
+    speaker = AsyncSpeaker(Broken(), tones, stderr=err)
+    speaker.say("one", priority=100, beep=Beep.REP)
+    speaker.say("two", priority=100, beep=Beep.REP)
+    speaker.say("Straight back", priority=60)  # a cue has no beep: silent after the fallback
+    speaker.close()
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and "beeps instead" in lines[0]
+    assert tones.played == [Beep.REP, Beep.REP]
+
+
+def test_espeak_without_a_sound_card_is_reported_as_no_audio_device(tmp_path):
+    from formcoach.speech import CommandEngine, NoAudioDevice
+
+    fake = tmp_path / "fake-espeak"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\necho \"ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\" >&2\n"
+                    "echo 'error: No such file or directory' >&2\nexit 0\n")
+    fake.chmod(0o755)
+    with pytest.raises(NoAudioDevice, match="no audio output device"):
+        CommandEngine("espeak-ng", [str(fake)]).speak("hello")
+
