@@ -20,7 +20,7 @@ from formcoach.report import write_timeline_csv
 HTML_NAME, CSV_NAME, THUMBS_DIR, VIDEO_NAME = "report.html", "metrics.csv", "thumbs", "annotated.mp4"
 
 # Plot geometry, in SVG user units (the SVG scales to the page width).
-_W, _ML, _MR, _MT, _MB = 960.0, 58.0, 18.0, 26.0, 30.0
+_W, _ML, _MR, _MT, _MB = 960.0, 66.0, 18.0, 36.0, 36.0  # margins leave room for the larger phone text
 _PRIMARY_H, _OTHER_H = 270.0, 180.0
 _LINE_COLOURS = ("#4338ca", "#0e7490", "#a21caf", "#c2410c", "#4d7c0f", "#be123c")
 _UNITS = {"deg": "°", "torso": "× torso", "px": "px", "ratio": ""}
@@ -679,11 +679,11 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     for v in _ticks(lo, hi, 4 if primary else 3) if span_values else ():
         y = py(v)
         parts.append(f'<line class="grid" x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="ytick" x="{x0 - 6:.1f}" y="{y + 4:.1f}">{v:g}{"°" if unit == "°" else ""}</text>')
+                     f'<text class="ytick" x="{x0 - 6:.1f}" y="{y:.1f}">{v:g}{"°" if unit == "°" else ""}</text>')
     for t in _ticks(0.0, t_end, 10):
         x = px(t)
         parts.append(f'<line class="xtick" x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y1 + 4:.1f}"/>'
-                     f'<text class="xlabel" x="{x:.1f}" y="{y1 + 17:.1f}">{_clock(t, t_end)}</text>')
+                     f'<text class="xlabel" x="{x:.1f}" y="{y1 + 6:.1f}">{_clock(t, t_end)}</text>')
     parts.append(f'<text class="axis-title" x="{x0:.1f}" y="{y0 - 8:.1f}">{_e(label)}</text>')
     for v, text in lines:
         y = py(v)
@@ -806,7 +806,7 @@ button.when[data-seek],tr[data-seek],g[data-seek]{cursor:pointer}button.when[dat
 .lg.rep{background:rgba(59,130,246,.25)}.lg.partial{background:rgba(245,158,11,.3)}.lg.hold{background:rgba(16,185,129,.35)}
 .lg.fault{background:var(--fault);width:3px}.lg.threshold{border-top:2px dashed #64748b;height:0;border-radius:0}
 svg .frame{fill:#fff;stroke:#cbd5e1}svg .grid{stroke:#eef2f7}svg .xtick{stroke:#94a3b8}
-svg .ytick{text-anchor:end;fill:#64748b}svg .xlabel{text-anchor:middle;fill:#64748b}
+svg .ytick{text-anchor:end;fill:#64748b;dominant-baseline:middle}svg .xlabel{text-anchor:middle;fill:#64748b;dominant-baseline:hanging}
 svg .axis-title{fill:#334155;font-weight:600;font-size:13px}
 svg .rep-band rect{fill:rgba(59,130,246,.12)}svg .partial-band rect{fill:rgba(245,158,11,.16)}
 svg .hold-band rect{fill:rgba(16,185,129,.16)}svg .hold-band rect.strip{fill:rgba(16,185,129,.8)}
@@ -820,7 +820,7 @@ svg .cursor line{stroke:#0f172a;stroke-width:1}svg .cursor text{fill:#0f172a;fon
 footer{color:var(--muted);font-size:12.5px;margin-top:22px;text-align:center}
 @media (max-width:640px){main{padding:16px 10px 30px}section{padding:14px 12px}h1{font-size:24px}
 li.fault{grid-template-columns:minmax(0,1fr)}li.fault img,.nothumb{width:100%;max-width:320px}
-svg.plot{font-size:28px}svg .axis-title{font-size:28px}svg .threshold text{font-size:24px}svg .band-label{font-size:24px}
+svg.plot{font-size:24px}svg .axis-title{font-size:26px}svg .threshold text{font-size:22px}svg .band-label{font-size:22px}
 svg .band-label.hold{font-size:22px}svg .fault-marker text{font-size:18px}
 table{font-size:13px}th,td{padding:5px 4px}
 table.reps th:nth-child(3),table.reps td:nth-child(3),table.partials th:nth-child(3),table.partials td:nth-child(3),

@@ -240,7 +240,7 @@ def test_long_sessions_are_decimated_but_keep_extremes():
     d = re.search(r'class="series" d="([^"]+)"', svg).group(1)
     assert d.count("L") < 4 * 960
     ys = [float(y) for y in re.findall(r"[ML][\d.]+,([\d.]+)", d)]
-    assert min(ys) < 45  # the spike is still the top of the line (the rest stays below y=110)
+    assert min(ys) < 55  # the spike is still the top of the line (the rest stays below y=110)
 
 
 def test_text_is_escaped():
