@@ -250,7 +250,9 @@ class Overlay:
 
     def _counter(self, img: np.ndarray, result: FrameResult, s: float) -> None:
         x0, y0 = int(10 * s), int(10 * s)
-        width = int(200 * s)
+        lines = [f"{self.spec.metrics[n].label}: {format_value(result.metrics.get(n, math.nan), self.spec.metrics[n].unit)}"
+                 for n in self.shown]
+        width = max([int(200 * s), *(_text_size(t, 0.5 * s, 1)[0] + int(22 * s) for t in lines)])
         rows = (result.hold_target_s is not None) + len(self.shown)
         _panel(img, x0, y0, x0 + width, y0 + int((56 + 26 * rows) * s))
         y = y0 + int(44 * s)
@@ -270,10 +272,9 @@ class Overlay:
             colour = _GOOD if frac >= 1.0 else _ACCENT
             cv2.rectangle(img, (bx0, y - int(16 * s)), (bx0 + int((bx1 - bx0) * frac), y + int(5 * s)), colour, -1)
             _text(img, f"hold {elapsed:.1f} / {result.hold_target_s:g} s", (bx0 + int(5 * s), y), 0.48 * s)
-        for name in self.shown:
+        for line in lines:
             y += int(26 * s)
-            m = self.spec.metrics[name]
-            _text(img, f"{m.label}: {format_value(result.metrics.get(name, math.nan), m.unit)}", (x0 + int(10 * s), y), 0.5 * s)
+            _text(img, line, (x0 + int(10 * s), y), 0.5 * s)
 
     @staticmethod
     def _banner(img: np.ndarray, message: str, colour: tuple[int, int, int], s: float, row: int = 0, tag: str = "") -> None:
