@@ -42,7 +42,7 @@ class Journal:
         self.error: OSError | None = None
         self._metric_names: list[str] | None = None
         try:
-            self._fh = self.path.open("a", encoding="utf-8")
+            self._fh = self.path.open("w", encoding="utf-8")  # a new session (an old report needs --force)
         except OSError as exc:
             self._fh, self.error = None, exc
         self._write({"k": "head", **head})
@@ -145,7 +145,8 @@ class _Rebuild:
 
     def add(self, line: dict[str, Any]) -> None:
         kind = line.pop("k")
-        if kind == "head" and self.head is None:
+        if kind == "head":  # a journal holds one session; were there two, the last one counts
+            self.__init__()
             self.head = line
         elif kind == "metrics" and isinstance(line.get("names"), list):
             self.names = [str(n) for n in line["names"]]

@@ -7,6 +7,7 @@ is one `OutputError` line. No cv2, no mediapipe.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -153,3 +154,59 @@ class PipeGuard:
 
     def __getattr__(self, name: str):  # isatty, fileno, encoding... of the real stream
         return getattr(self._stream, name)
+
+
+class NativeLogFilter:
+    """Keeps native libraries' log lines (TFLite `INFO:`, absl `W0000`/`I0000`, FFmpeg `[h264 @ ...]`)
+    off stderr, which then holds only formcoach's own lines.
+
+    C++ code writes straight to file descriptor 2, so the descriptor is swapped for a pipe whose
+    lines a thread passes on, except those. Python's `sys.stderr` goes to the real stderr directly.
+    Does nothing when stderr is not a real file descriptor (e.g. captured by a test).
+    """
+
+    NOISE = (b"INFO: ", b"I0000", b"W0000", b"E0000", b"WARNING: All log messages before absl", b"[mpeg4 @", b"[h264 @",
+             b"[hevc @", b"[mov,mp4", b"[swscaler @")
+
+    def __init__(self) -> None:
+        self._saved: int | None = None
+        self._thread = None
+        self._stderr: TextIO | None = None
+
+    def __enter__(self) -> NativeLogFilter:
+        import threading
+
+        try:
+            if sys.stderr.fileno() != 2:
+                return self
+        except (AttributeError, OSError, ValueError):
+            return self
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, 2)
+        os.close(write_end)
+        self._stderr = sys.stderr
+        sys.stderr = open(os.dup(self._saved), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+        self._thread = threading.Thread(target=self._pump, args=(read_end, self._saved), daemon=True)
+        self._thread.start()
+        return self
+
+    def _pump(self, read_end: int, out: int) -> None:
+        with os.fdopen(read_end, "rb") as pipe:
+            for line in pipe:
+                if not line.lstrip().startswith(self.NOISE):
+                    with contextlib.suppress(OSError):
+                        os.write(out, line)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is None:
+            return
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = self._stderr
+        os.dup2(self._saved, 2)  # closes the pipe's last writer (unless a child still holds it)
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+        os.close(self._saved)
+        self._saved = None

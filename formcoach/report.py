@@ -241,6 +241,7 @@ def read_report(path: str | Path) -> dict[str, Any]:
 
 
 _NUM = (int, float)
+MAX_REPORT_NUMBER = 1e9  # no time, count or measurement is bigger; larger ones overflow the plots
 _OPT_NUM = (int, float, type(None))
 _OPT_STR = (str, type(None))
 #: The shape of what the builders read: key -> allowed types (a dict value: a nested mapping).
@@ -272,6 +273,8 @@ def _bad(key: str, value: Any, types: tuple | type) -> str | None:
         return f"{key}: expected {_kind(types)}, found {type(value).__name__}"
     if isinstance(value, float) and not math.isfinite(value):
         return f"{key}: expected a finite number, found {value}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_REPORT_NUMBER:
+        return f"{key}: expected a number of at most {MAX_REPORT_NUMBER:g} in size, found one of {len(str(int(value)))} digits"
     return None
 
 
@@ -293,9 +296,9 @@ def report_problem(doc: dict[str, Any]) -> str | None:
                         return problem
             if any(not isinstance(f, str) for f in item.get("faults") or []):
                 return f"{section}[{i}].faults: expected a list of cue names"
-    for key in ("frames", "defaults"):
+    for key, types in (("frames", _NUM), ("defaults", _OPT_NUM)):
         for sub, value in (doc.get(key) or {}).items():
-            if problem := _bad(f"{key}.{sub}", value, _OPT_NUM):
+            if problem := _bad(f"{key}.{sub}", value, types):
                 return problem
     if any(not isinstance(w, str) for w in doc.get("warnings") or []):
         return "warnings: expected a list of strings"

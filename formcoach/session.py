@@ -123,8 +123,6 @@ def run_session(
     finally:
         end_t = last_t + (1.0 / fps if record.frames_total else 0.0)
         closing = evaluator.finish(end_t)
-        if record.interrupted:
-            closing = _unfinished_not_short(evaluator, closing)
         record.duration_s = end_t - (first_t or 0.0)  # a set inside a workout starts later than 0
         record.events = list(evaluator.events)
         record.reps = list(evaluator.reps_done)
@@ -132,6 +130,8 @@ def run_session(
         record.holds = list(evaluator.hold.holds) if evaluator.hold else []
         record.faults = list(evaluator.cues.faults)
         record.not_judged = [NotJudged(c, r, s) for c, r, s in evaluator.cues.not_judged_summary()]
+        if record.interrupted:
+            closing = _unfinished_not_short(record, closing)
         if closing:
             for consumer in consumers:
                 on_events = getattr(consumer, "on_events", None)
@@ -140,7 +140,7 @@ def run_session(
     return record
 
 
-def _unfinished_not_short(evaluator: Evaluator, closing: tuple[Event, ...]) -> tuple[Event, ...]:
+def _unfinished_not_short(record: SessionRecord, closing: tuple[Event, ...]) -> tuple[Event, ...]:
     """An interrupted session: the hold still running was cut by the stop, not broken by the person.
 
     It is kept (marked "session interrupted") without its "hold longer" fault.
@@ -148,11 +148,11 @@ def _unfinished_not_short(evaluator: Evaluator, closing: tuple[Event, ...]) -> t
     out: list[Event] = []
     for ev in closing:
         if isinstance(ev, CueRaised) and ev.fault.hold is not None:
-            evaluator.cues.faults = [f for f in evaluator.cues.faults if f is not ev.fault]
+            record.faults = [f for f in record.faults if f is not ev.fault]
             continue
         if isinstance(ev, HoldEnded) and not ev.hold.completed:
             hold = dataclasses.replace(ev.hold, broke_because="session interrupted")
-            evaluator.hold.holds[evaluator.hold.holds.index(ev.hold)] = hold
+            record.holds = [hold if h is ev.hold else h for h in record.holds]
             ev = HoldEnded(ev.t, hold)
         out.append(ev)
     return tuple(out)

@@ -1,0 +1,425 @@
+"""Nothing lost, nothing crashes (issue 13): journal, atomic report, signals, output safety, real time stamps.
+
+Most tests run the real CLI in-process on a synthetic wall squat: landmarks replayed from a track
+made here (no model) over a small blank video. The two live-mode tests (SIGTERM, `| head -3`)
+go through the real pose model in a subprocess and are marked e2e.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcoach.cli import main
+from formcoach.core import PoseFrame
+from formcoach.errors import FormcoachError, OutputError, SourceError
+from formcoach.journal import JOURNAL_NAME, report_from_journal
+from formcoach.landmarks import TrackBuilder
+from formcoach.outdir import PipeGuard, default_out_dir
+from formcoach.report import read_report, report_dict, write_report
+from formcoach.session import StopOnSignal, run_session
+from formcoach.sources import VideoFileSource
+from formcoach.specs import get_spec
+from synthetic import sequence, standing_joints
+
+REPO = Path(__file__).resolve().parent.parent
+FPS = 30.0
+
+
+def wall_squat_points(reps: int, hold_s: float = 5.0) -> list[tuple[float, float]]:
+    pts, t = [(0.0, 172.0), (2.0, 172.0)], 2.0
+    for _ in range(reps):
+        pts += [(t + 1.5, 90.0), (t + 1.5 + hold_s, 90.0), (t + 3.0 + hold_s, 172.0), (t + 4.5 + hold_s, 172.0)]
+        t += 4.5 + hold_s
+    return pts
+
+
+def squat_frames(reps: int = 2, hold_s: float = 5.0) -> list[tuple[float, PoseFrame | None]]:
+    return sequence(wall_squat_points(reps, hold_s), lambda knee: standing_joints(knee=knee, trunk=3.0, shin=0.0), fps=FPS)
+
+
+class Scripted:
+    """A pose 'model' that answers from a list of frames, by source time (nearest frame)."""
+
+    def __init__(self, frames: list[tuple[float, PoseFrame | None]]) -> None:
+        self.times = np.array([t for t, _ in frames])
+        self.frames = [f for _, f in frames]
+
+    def estimate(self, image: np.ndarray | None, t: float) -> PoseFrame | None:
+        return self.frames[int(np.argmin(np.abs(self.times - t)))]
+
+    def close(self) -> None:
+        pass
+
+
+def write_video(path: Path, times: list[float], size: tuple[int, int] = (64, 48), rotate_90: bool = False) -> Path:
+    """A small MPEG-4 clip with exactly these presentation times (PyAV); optionally tagged as rotated."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for i, t in enumerate(times):
+            image = np.zeros((size[1], size[0], 3), np.uint8)
+            image[: size[1] // 4] = (0, 0, 255)  # a red band on top: shows which way is up
+            image[:, : size[0] // 2, 1] = (i * 7) % 255
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts, frame.time_base = int(round(t * 1000)), Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    if rotate_90:  # what `ffmpeg -metadata:s:v:0 rotate=...` writes: the track header's display matrix
+        data = bytearray(path.read_bytes())
+        at = data.index(b"tkhd") + 44  # version 0 header: the 3x3 matrix follows 40 bytes of fields
+        data[at:at + 36] = struct.pack(">9i", 0, 1 << 16, 0, -(1 << 16), 0, 0, 0, 0, 1 << 30)
+        path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> tuple[Path, Path]:
+    """(video, landmarks.npz): 2 wall squats with 5 s holds, replayable without the model."""
+    folder = tmp_path_factory.mktemp("clip")
+    frames = squat_frames(2)
+    builder = TrackBuilder(fps=FPS)
+    for t, frame in frames:
+        builder.add(t, frame, (640, 480))
+    builder.save(folder / "set1.npz")
+    video = write_video(folder / "set1.mp4", [t for t, _ in frames])
+    return video, folder / "set1.npz"
+
+
+def analyze(clip, *args: str) -> int:
+    video, npz = clip
+    return main(["analyze", str(video), "-e", "wall_squat", "--landmarks", str(npz), "--no-video", "-q", *args])
+
+
+def one_error_line(capsys) -> str:
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.startswith("analysing")]  # progress
+    assert len(err) == 1 and err[0].startswith("formcoach: error: ") and "Traceback" not in err[0], err
+    return err[0]
+
+
+# ---- (3) journal + atomic report ------------------------------------------------------------------------
+
+
+def test_journal_rebuilds_exactly_the_report(clip, tmp_path, capsys):
+    assert analyze(clip, "--out", str(tmp_path)) == 0
+    written = read_report(tmp_path / "report.json")
+    rebuilt = json.loads(json.dumps(report_from_journal(tmp_path / JOURNAL_NAME)))
+    assert written["rep_count"] == 2 and len(written["holds"]) == 2
+    same = {k for k in rebuilt if rebuilt[k] == written[k]}
+    assert same == set(rebuilt), set(rebuilt) - same
+
+
+def test_full_disk_keeps_the_old_report_and_the_journal_rebuilds_it(clip, tmp_path, capsys, monkeypatch):
+    assert analyze(clip, "--out", str(tmp_path)) == 0
+    before = (tmp_path / "report.json").read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("formcoach.report.os.fsync", full)
+    capsys.readouterr()
+    assert analyze(clip, "--out", str(tmp_path), "--force") == 2
+    line = one_error_line(capsys)
+    assert "No space left on device" in line and JOURNAL_NAME in line and "formcoach report" in line
+    assert (tmp_path / "report.json").read_bytes() == before  # never a truncated report
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    (tmp_path / "report.json").unlink()
+    assert main(["report", str(tmp_path)]) == 0
+    rebuilt = read_report(tmp_path / "report.json")
+    assert rebuilt["rep_count"] == 2 and rebuilt["ended_by"] == "end of video"
+    assert (tmp_path / "report.html").is_file()
+
+
+def test_truncated_report_is_rebuilt_from_the_journal(clip, tmp_path, capsys):
+    assert analyze(clip, "--out", str(tmp_path)) == 0
+    report = tmp_path / "report.json"
+    report.write_bytes(report.read_bytes()[:500])
+    assert main(["report", str(report)]) == 0
+    assert "rebuilt from the session journal" in capsys.readouterr().err
+    assert read_report(report)["rep_count"] == 2
+
+
+def test_crash_mid_session_keeps_the_journal_and_writes_the_report_so_far(clip, tmp_path, capsys, monkeypatch):
+    from formcoach.evaluator import Evaluator
+
+    real = Evaluator.update
+
+    def failing(self, t, frame):
+        if t > 13.0:
+            raise RuntimeError("simulated bug")
+        return real(self, t, frame)
+
+    monkeypatch.setattr(Evaluator, "update", failing)
+    assert analyze(clip, "--out", str(tmp_path)) == 1
+    line = one_error_line(capsys)
+    assert "RuntimeError: simulated bug" in line and "report so far" in line
+    doc = read_report(tmp_path / "report.json")
+    assert doc["rep_count"] == 1 and doc["ended_by"].startswith("unfinished")
+
+
+def test_torn_last_journal_line_is_skipped(clip, tmp_path, capsys):
+    assert analyze(clip, "--out", str(tmp_path)) == 0
+    journal = tmp_path / JOURNAL_NAME
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(lines[:400]) + lines[400][:17])  # killed mid-write: no end line
+    doc = report_from_journal(journal)
+    frames = sum(line.startswith(b'{"k":"frame"') for line in lines[:400])
+    assert doc["frames"]["total"] == frames and len(doc["timeline"]["t"]) == frames
+    assert doc["ended_by"].startswith("unfinished")
+
+
+# ---- (1) (2) signals and a closed stdout --------------------------------------------------------------
+
+
+def test_sigterm_ends_a_session_like_q_and_keeps_its_reps():
+    spec = get_spec("wall_squat")
+    frames = squat_frames(3)
+    stop = StopOnSignal()
+
+    def source():
+        for t, _ in frames:
+            if t >= 14.0:
+                os.kill(os.getpid(), signal.SIGTERM)
+            yield None, t
+
+    with stop:
+        record = run_session(source(), Scripted(frames), spec, [stop], fps=FPS)
+    assert record.ended_by == "interrupted (SIGTERM)" and record.interrupted
+    assert len(record.reps) == 1 and record.t[-1] < 14.1
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+
+
+def test_interrupted_hold_is_not_a_short_hold_fault():
+    spec = get_spec("wall_squat")
+    frames = squat_frames(2)
+    stop = StopOnSignal()
+
+    def source():
+        for t, _ in frames:
+            if t >= 6.0:  # 2.5 s into the first bottom hold
+                stop.request("SIGINT")
+            yield None, t
+
+    record = run_session(source(), Scripted(frames), spec, [stop], fps=FPS)
+    assert record.ended_by == "interrupted (SIGINT)"
+    assert not record.faults, record.faults
+    assert [h.broke_because for h in record.holds] == ["session interrupted"]
+    assert report_dict(record)["holds"][0]["completed"] is False
+
+
+def test_closed_pipe_stops_the_session_quietly():
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stream = os.fdopen(write_end, "w")
+    guard, called = PipeGuard(stream), []
+    guard.on_close = lambda: called.append(True)
+    guard.write("rep 1\n")
+    guard.flush()
+    guard.write("rep 2\n")
+    guard.flush()
+    assert called == [True] and guard.closed_by_reader
+    stream.close()
+
+
+def _live(out: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "formcoach", "live", "-e", "wall_squat", "--source", "sample_videos/wall_squat_good.mp4",
+         "--headless", "--go", "--no-voice", "--out", str(out)], cwd=REPO, stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.mark.e2e
+def test_live_sigterm_after_rep_1_leaves_a_report_with_it(tmp_path):
+    proc = _live(tmp_path, stdout=subprocess.PIPE)
+    lines = []
+    for line in proc.stdout:  # wait for rep 1 (11.2 s into the clip), then kill
+        lines.append(line)
+        if " rep 1" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    doc = read_report(tmp_path / "report.json")
+    assert doc["rep_count"] == 1 and doc["ended_by"] == "interrupted (SIGTERM)"
+    assert all(line.startswith("formcoach:") for line in err.splitlines()), err  # (12) no INFO:/W0000 lines
+
+
+@pytest.mark.e2e
+def test_live_with_stdout_closed_after_3_lines_still_writes_its_report(tmp_path):
+    proc = _live(tmp_path, stdout=subprocess.PIPE)
+    for _ in range(3):
+        proc.stdout.readline()
+    proc.stdout.close()
+    proc.wait(timeout=60)
+    assert proc.returncode == 141, proc.stderr.read()
+    assert read_report(tmp_path / "report.json")["ended_by"] == "interrupted (stdout closed)"
+
+
+# ---- (4) (5) (10) output paths --------------------------------------------------------------------------
+
+
+def test_the_input_is_never_an_output(clip, tmp_path, capsys):
+    video, npz = clip
+    out = tmp_path / "out"
+    out.mkdir()
+    inside = out / "annotated.mp4"
+    inside.write_bytes(video.read_bytes())
+    before = inside.read_bytes()
+    code = main(["analyze", str(inside), "-e", "wall_squat", "--landmarks", str(npz), "--out", str(out), "--force"])
+    assert code == 2 and "is the input" in one_error_line(capsys)
+    assert inside.read_bytes() == before
+
+
+def test_default_folders_do_not_collide_and_reports_are_not_overwritten(clip, tmp_path, capsys, monkeypatch):
+    video, npz = clip
+    a, b = tmp_path / "mon" / "set1.mp4", tmp_path / "tue" / "set1.mp4"
+    for v in (a, b):
+        v.parent.mkdir()
+        v.write_bytes(video.read_bytes())
+    assert default_out_dir(a) != default_out_dir(b) and default_out_dir(a).name.startswith("set1-")
+    monkeypatch.chdir(tmp_path)
+    for v in (a, b, a):
+        assert main(["analyze", str(v), "-e", "wall_squat", "--landmarks", str(npz), "--no-video", "-q"]) == 0
+    folders = sorted(p.name for p in (tmp_path / "formcoach-out").iterdir())
+    assert len(folders) == 3, folders  # the second run of `a` went to a new folder and said so
+    assert "holds an earlier report" in capsys.readouterr().err
+    assert analyze(clip, "--out", str(tmp_path / "formcoach-out" / folders[0])) == 2
+    assert "--force" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("case", ["a file", "below a file", "read-only", "speech log is a folder"])
+def test_output_problems_are_one_line_and_exit_2(case, clip, tmp_path, capsys, monkeypatch):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    args = {"a file": ["--out", str(afile)], "below a file": ["--out", str(afile / "sub")],
+            "read-only": ["--out", str(tmp_path / "ro")],
+            "speech log is a folder": ["--out", str(tmp_path / "o"), "--speech-log", str(tmp_path)]}[case]
+    if case == "read-only":  # the tests may run as root, for whom chmod does not stop writing
+
+        def denied(self, data):
+            raise PermissionError(errno.EROFS, "Read-only file system", str(self))
+
+        monkeypatch.setattr(Path, "write_bytes", denied)
+    assert analyze(clip, *args) == 2
+    line = one_error_line(capsys)
+    assert {"a file": "is a file", "below a file": "is a file", "read-only": "Read-only file system",
+            "speech log is a folder": "is a folder"}[case] in line
+
+
+# ---- (6) (7) (9) (12) sources -----------------------------------------------------------------------------
+
+
+def test_variable_frame_rate_is_timed_by_presentation_time(tmp_path):
+    times = [i / 30 for i in range(90)] + [3.0 + i / 15 for i in range(150)]  # 30 fps, then 15 fps
+    source = VideoFileSource(write_video(tmp_path / "vfr.mp4", times))
+    got = [t for _, t in source]
+    assert len(got) == len(times)
+    assert np.allclose(got, times, atol=0.002)  # index / average fps would be 5 s off at the end
+
+
+def test_vfr_holds_are_timed_right(tmp_path):
+    """The issue's phone clip: every second frame dropped after 12 s; the holds keep their length."""
+    frames = squat_frames(3)
+    times = [t for t, _ in frames if t < 12.0 or round(t * FPS) % 2 == 0]
+    source = VideoFileSource(write_video(tmp_path / "vfr.mp4", times))
+    record = run_session(source, Scripted(frames), get_spec("wall_squat"), fps=source.info.fps)
+    reference = run_session(((None, t) for t, _ in frames), Scripted(frames), get_spec("wall_squat"), fps=FPS)
+    assert len(record.holds) == len(reference.holds) == 3
+    for got, want in zip(record.holds, reference.holds):
+        assert got.duration_s == pytest.approx(want.duration_s, abs=0.1)
+    assert not record.faults
+
+
+def test_rotation_metadata_is_honoured_and_said(tmp_path):
+    source = VideoFileSource(write_video(tmp_path / "rot.mp4", [i / 30 for i in range(5)], rotate_90=True))
+    image, _ = next(iter(source))
+    assert source.info.rotation == 90 and source.info.size == (48, 64) and image.shape[:2] == (64, 48)
+    assert image[:, -image.shape[1] // 4:, 2].mean() > 150  # the red top band is now on the right
+    assert any("turned 90 degrees" in w for w in source.warnings)
+
+
+def test_one_frame_video_is_one_frame(tmp_path):
+    source = VideoFileSource(write_video(tmp_path / "one.mp4", [0.0]))
+    assert [t for _, t in source] == [0.0]
+
+
+def test_damaged_video_cut_short_is_said(tmp_path):
+    path = write_video(tmp_path / "long.mp4", [i / 30 for i in range(90)], size=(128, 96))
+    data = bytearray(path.read_bytes())
+    n = len(data)
+    data[n // 3: 2 * n // 3] = bytes(2 * n // 3 - n // 3)  # zeros over the middle third of the picture data
+    path.write_bytes(bytes(data))
+    source = VideoFileSource(path)
+    read = sum(1 for _ in source)
+    assert read < 90 and any("damaged" in w for w in source.warnings)
+
+
+def test_interrupted_analyze_exits_130_and_says_so(clip, tmp_path, capsys, monkeypatch):
+    from formcoach.consumers import Progress
+
+    def ctrl_c(self, image, result):
+        if 6.0 < result.t < 6.04:  # once: a second Ctrl-C would stop at once
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(Progress, "on_frame", ctrl_c)
+    assert analyze(clip, "--out", str(tmp_path)) == 130
+    doc = read_report(tmp_path / "report.json")
+    assert doc["ended_by"] == "interrupted (SIGINT)" and not doc["faults"]
+
+
+def test_heavy_frame_dropping_is_reported():
+    from formcoach.cli import _dropped_warning
+    from formcoach.session import SessionRecord
+
+    record = SessionRecord(spec=get_spec("wall_squat"), source="cam", fps=30, frames_total=28, frames_dropped=362)
+    assert "362 of 390 frames" in _dropped_warning(record)[0]
+    assert _dropped_warning(SessionRecord(spec=record.spec, source="cam", fps=30, frames_total=380, frames_dropped=10)) == []
+
+
+def test_unreadable_video_says_permission_not_corrupt(tmp_path, monkeypatch):
+    path = write_video(tmp_path / "locked.mp4", [0.0])
+    real_open = Path.open
+
+    def locked(self, *a, **kw):
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_open(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "open", locked)
+    with pytest.raises(SourceError, match="permission denied"):
+        VideoFileSource(path)
+
+
+def test_write_report_refuses_cleanly_when_the_folder_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError, match="cannot write the report"):
+        write_report({"schema_version": 1, "faults": []}, tmp_path / "f" / "report.json")
+
+
+def test_report_of_a_missing_folder_is_one_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    one_error_line(capsys)
+
+
+def test_report_reading_errors_are_formcoach_errors(tmp_path):
+    bad = tmp_path / "report.json"
+    for content in (b"\xff\xfe", b"[" * 100000, b'{"schema_version": 1, "faults": [], "fps": "x"}', b"{}"):
+        bad.write_bytes(content)
+        with pytest.raises(FormcoachError):
+            read_report(bad)
