@@ -1,23 +1,30 @@
 """The `formcoach` command: thin argparse layer that builds the pipeline and maps errors to exit codes.
 
-Exit codes: 0 ok, 2 bad input (missing/corrupt video, unknown exercise, bad spec, no camera,
-nobody in view), 130 interrupted before anything was recorded. Errors are one line on stderr.
+Exit codes: 0 ok (the video ended, the target was reached or `q` was pressed); 2 bad input or an
+output problem (missing/corrupt video, unknown exercise, bad spec, no camera, nobody in view,
+an output folder that cannot be written, a full disk); 1 an unexpected error (the journal is
+kept); a session ended early keeps its report and exits 128 + the signal: 130 Ctrl-C (SIGINT),
+143 SIGTERM, 129 SIGHUP, 141 stdout closed. Errors are one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Sequence
 
-from formcoach import __version__
-from formcoach.errors import FormcoachError
-from formcoach.specs import Condition, ExerciseSpec, get_spec, load_catalog, load_spec_file
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+from formcoach import __version__
+from formcoach.errors import FormcoachError, OutputError, SpecError
+from formcoach.specs import Condition, ExerciseSpec, get_spec, load_spec_file
+
+EXIT_OK, EXIT_CRASHED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: How a session that ended early exits: 128 + the signal number, as shells report a killed job.
+EXIT_STOPPED = {"SIGINT": 130, "SIGHUP": 129, "SIGTERM": 143, "stdout closed": 141}
 
 
 # Consumers live in formcoach.consumers; re-exported here for callers that imported them from the CLI.
@@ -38,47 +45,248 @@ def _voice(args: argparse.Namespace) -> list:
     from formcoach.speech import make_speaker
     from formcoach.voice import VoiceCoach
 
-    return [VoiceCoach(make_speaker(args.voice, args.volume, args.speech_log))]
+    try:
+        return [VoiceCoach(make_speaker(args.voice, args.volume, args.speech_log))]
+    except OSError as exc:
+        raise OutputError(f"{args.speech_log}: cannot write the speech log ({exc.strerror or exc})") from None
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """Every input file of a command: no output may be written over one of them."""
+    found = [getattr(args, name, None) for name in ("video", "landmarks")]
+    source = getattr(args, "source", None)
+    found += source if isinstance(source, list) else [source]
+    return [str(f) for f in found if f]
+
+
+def _out_dir(args: argparse.Namespace, default: Path) -> Path:
+    """The checked output folder: `--out`, else `default` (a new one if it holds a report)."""
+    from formcoach.outdir import check_writable_file, prepare_out_dir
+
+    inputs = _inputs(args)
+    if getattr(args, "speech_log", None):
+        check_writable_file(Path(args.speech_log), inputs)
+    out = Path(args.out) if args.out else default
+    return prepare_out_dir(out, inputs, force=args.force, chosen=bool(args.out))
+
+
+def _journal(spec: ExerciseSpec, out_dir: Path, source: str, fps: float):
+    from formcoach.journal import JOURNAL_NAME, Journal
+    from formcoach.report import spec_head
+
+    head = {"formcoach": __version__, "spec": spec_head(spec), "source": source, "fps": fps,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return Journal(out_dir / JOURNAL_NAME, head)
+
+
+def _stopper():
+    """Signals (and a closed stdout) end the session like `q`; use as `with _stopper() as stop:`."""
+    from formcoach.session import StopOnSignal
+
+    stop = StopOnSignal()
+    if hasattr(sys.stdout, "on_close"):
+        sys.stdout.on_close = lambda: stop.request("stdout closed")
+    return stop
+
+
+def _exit_code(record) -> int:
+    """0 for a session that ended by itself (or `q`); 128 + the signal for one that was stopped."""
+    if not record.interrupted:
+        return EXIT_OK
+    reason = record.ended_by[len("interrupted"):].strip(" ()")
+    return EXIT_STOPPED.get(reason, EXIT_INTERRUPTED)
+
+
+def _crashed(exc: Exception, out_dir: Path, journal) -> OutputError:
+    """An unexpected error mid-session: rebuild what the journal holds, say where it is."""
+    from formcoach.journal import report_from_journal
+    from formcoach.report import write_report
+
+    saved = ""
+    if journal is not None and journal.path.exists():
+        try:
+            saved = f"; the report so far: {write_report(report_from_journal(journal.path), out_dir / 'report.json')}"
+        except FormcoachError:
+            saved = f"; what was analysed is in {journal.path} (`formcoach report {out_dir}` rebuilds the report)"
+    return SessionCrashed(f"the session stopped on an unexpected error ({type(exc).__name__}: {exc}){saved}")
+
+
+class SessionCrashed(FormcoachError):
+    """A bug or an environment failure ended a session; its journal (and report so far) is kept."""
 
 
 def _spec(args: argparse.Namespace) -> ExerciseSpec:
     return get_spec(args.exercise, args.specs).at_level(getattr(args, "level", None))
 
 
-def _finish(record, out_dir: Path, quiet: bool) -> int:
+def _finish(record, out_dir: Path, quiet: bool, journal=None) -> int:
+    """Write the reports (atomically), print the summary; the exit code says how the session ended."""
     from formcoach.report import summary_text, write_json
     from formcoach.report_html import regenerate
 
-    report = write_json(record, out_dir / "report.json")
-    html = regenerate(report)  # report.html + metrics.csv, from report.json alone
+    if journal is not None:
+        journal.finish(record)
+    keep = f"; the session is kept in {journal.path}: `formcoach report {out_dir}` rebuilds the report" if journal else ""
+    try:
+        report = write_json(record, out_dir / "report.json")
+        html = regenerate(report)  # report.html + metrics.csv, from report.json alone
+    except OutputError as exc:
+        raise OutputError(f"{exc}{keep}") from None
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write report.html/metrics.csv ({exc.strerror or exc}); "
+                          f"report.json is written") from None
+    for line in record.warnings:
+        print(f"formcoach: warning: {line}", file=sys.stderr)
     if not quiet:
         print(summary_text(record))
-        print(f"  report: {html}  (data: {report.name}, metrics.csv)")
+        print(f"  report: {html}  (data: {report.name}, metrics.csv)", flush=True)
+        if (out_dir / "annotated.mp4").is_file():
+            print(f"  video: {out_dir / 'annotated.mp4'}  (H.264 MP4, plays in a browser)", flush=True)
     if record.frames_total and record.frames_with_pose == 0:
         print(f"formcoach: error: no person in view in {record.source} (report written to {report})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return EXIT_OK
+    return _exit_code(record)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from formcoach.landmarks import LandmarkTrack, TrackBuilder
     from formcoach.session import analyse_file
 
+    from formcoach.outdir import default_out_dir
+    from formcoach.sources import VideoFileSource
+
+    from formcoach.batch import guess_exercise, is_batch
+
+    if is_batch(args.video):
+        return cmd_analyze_batch(args)
+    args.video = args.video[0]
+    if not args.exercise:
+        args.exercise = guess_exercise(Path(args.video), _catalog(args))
+        if args.exercise is None:
+            raise SpecError(f"{args.video}: cannot tell the exercise from the file name: pass --exercise "
+                            "(see `formcoach exercises`)")
     spec = _spec(args)
-    out_dir = Path(args.out) if args.out else Path("formcoach-out") / Path(args.video).stem
+    VideoFileSource(args.video).close()  # a bad video is said before any folder is made
+    out_dir = _out_dir(args, default_out_dir(args.video))
     recorder = TrackBuilder(record_masks=spec.needs_segmentation) if args.save_landmarks else None
     landmarks = LandmarkTrack.load(args.landmarks) if args.landmarks else None
+    journal = None
 
     def per_source(info) -> list:
-        made: list = [Progress(info.frame_count)]
+        nonlocal journal
+        journal = _journal(spec, out_dir, str(args.video), info.fps)
+        made: list = [journal, Progress(info.frame_count)]
         if not args.no_video:
             made.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", info.fps))
         return made
 
-    record = analyse_file(args.video, spec, [*_voice(args), *_thumbnails(spec, out_dir)], recorder, per_source, landmarks)
+    with _stopper() as stop:
+        try:
+            record = analyse_file(args.video, spec, [stop, *_voice(args), *_thumbnails(spec, out_dir)], recorder,
+                                  per_source, landmarks)
+        except (FormcoachError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug or a failing library: keep what was analysed, say so in one line
+            raise _crashed(exc, out_dir, journal) from exc
     if recorder is not None:
         recorder.save(out_dir / "landmarks.npz")
-    return _finish(record, out_dir, args.quiet)
+    return _remember(args, out_dir / "report.json", _finish(record, out_dir, args.quiet, journal))
+
+
+def cmd_analyze_batch(args: argparse.Namespace) -> int:
+    """Several videos (files or folders): each analysed alone, in parallel; a progress line each, a
+    total and an index page. Exit 0 when every video was analysed, 2 when some failed."""
+    from formcoach import batch
+
+    if args.landmarks:
+        raise SpecError("--landmarks replays one video's landmarks: give one video")
+    videos = batch.expand_inputs(args.video)
+    root = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("batch-%Y%m%d-%H%M%S")
+    common = [*(["--specs", args.specs] if args.specs else []), *(["--no-history"] if args.no_history else [])]
+    opts = [*(["--level", args.level] if args.level else []),
+            *(f"--{name.replace('_', '-')}" for name in ("no_video", "save_landmarks", "force") if getattr(args, name))]
+    jobs = batch.plan_jobs(videos, root, args.exercise, _catalog(args), common, opts)
+    workers = args.jobs or batch.default_jobs()
+    how = (f"Ray at {args.ray}" if args.ray else "local Ray") if args.ray is not None else f"{min(workers, len(jobs))} jobs"
+    print(f"formcoach analyze: {len(jobs)} videos into {root} ({how})", flush=True)
+    start = time.perf_counter()
+    results = batch.run_ray(jobs, main, args.ray or None) if args.ray is not None else batch.run_pool(jobs, main, workers)
+    by_dir = {}
+    for result in results:
+        by_dir[result.out_dir] = result
+        print(f"  {batch.progress_line(len(by_dir), len(jobs), result)}", flush=True)
+    ordered = [by_dir[j.out_dir] for j in jobs]
+    total = batch.total_line(ordered, time.perf_counter() - start, how)
+    index = batch.write_index(ordered, root, total)
+    print(total)
+    print(f"  index: {index}", flush=True)
+    return EXIT_OK if all(r.ok for r in ordered) else EXIT_BAD_INPUT
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, found {value}")
+    return value
+
+
+def _remember(args: argparse.Namespace, report: Path, code: int) -> int:
+    """Record a finished session (or each set of a workout) in the history; returns `code` unchanged.
+
+    The report is already written: a history problem is one warning line, never a lost session.
+    """
+    if args.no_history or code == EXIT_BAD_INPUT or not report.is_file():
+        return code
+    from formcoach.history import HistoryError, record_report, record_workout
+
+    try:
+        if report.name == "workout.json":
+            record_workout(report)
+        else:
+            record_report(report, args.command)
+    except (HistoryError, OSError, ValueError, KeyError) as exc:
+        print(f"formcoach: warning: session not added to the history: {exc}", file=sys.stderr)
+    return code
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from formcoach.history import History, history_text
+
+    with History() as history:
+        rows = history.sessions(args.exercise, args.limit)
+        if not rows:
+            print(f"no sessions recorded yet (history: {history.path})")
+            return EXIT_OK
+        print(history_text(rows))
+        print(f"  history: {history.path}")
+    return EXIT_OK
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from formcoach.history import History
+    from formcoach.progress import PAGE_NAME, progress_text, write_progress_html
+    from formcoach.specs import did_you_mean
+
+    with History() as history:
+        rows = history.sessions(args.exercise, args.limit)
+        recorded = sorted({r.exercise for r in history.sessions()})
+    if not rows:
+        known = sorted(set(_catalog(args)) | set(recorded))
+        if args.exercise not in known:
+            raise SpecError(f"unknown exercise {args.exercise!r}{did_you_mean(args.exercise, known)} "
+                            f"(recorded: {', '.join(recorded) or 'none yet'})")
+        print(f"no {args.exercise} sessions in the history yet (recorded: {', '.join(recorded) or 'none'})")
+        return EXIT_OK
+    print(progress_text(args.exercise, rows))
+    page = Path(args.out) if args.out else Path("formcoach-out") / "progress" / args.exercise / PAGE_NAME
+    try:
+        print(f"  page: {write_progress_html(args.exercise, rows, page)}")
+    except OSError as exc:
+        raise OutputError(f"{page}: cannot write the progress page ({exc.strerror or exc})") from None
+    return EXIT_OK
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -89,10 +297,15 @@ def cmd_live(args: argparse.Namespace) -> int:
     spec = _spec(args)
     window = [] if args.headless else [Window(spec)]  # no display: say so before opening a camera
     source = PacedFileSource(args.source) if args.source else CameraSource(args.camera)
-    out_dir = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S")
-    consumers: list = [EventLog(), *window, *_thumbnails(spec, out_dir)]
+    for w in window:
+        w.throughput.fps = source.info.fps  # the window shows the share of the camera's frames dropped
+    out_dir = _out_dir(args, Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S"))
+    journal = _journal(spec, out_dir, source.info.name, source.info.fps)
+    stop = _stopper()
+    consumers: list = [stop, journal, EventLog(sys.stdout), *window, *_thumbnails(spec, out_dir)]
     estimator = None
     try:
+        stop.__enter__()
         estimator = MediaPipePose(segmentation=spec.needs_segmentation)
         voice = _voice(args)
         consumers += voice
@@ -103,11 +316,17 @@ def cmd_live(args: argparse.Namespace) -> int:
         if not args.go:  # count only once the camera sees the person properly (or after 20 s, with a warning)
             from formcoach.workout import WorkoutLog, wait_for_setup
 
-            outcome = wait_for_setup(frames, estimator, spec, [WorkoutLog(), *window], coach=voice[0] if voice else None)
+            outcome = wait_for_setup(frames, estimator, spec, [stop, WorkoutLog(sys.stdout), *window],
+                                     coach=voice[0] if voice else None)
             if voice:
                 voice[0].announce("Go", outcome.t)
         record = run_session(frames, estimator, spec, consumers, source_name=source.info.name, fps=source.info.fps)
+    except (FormcoachError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug or a failing library: keep what was recorded, say so in one line
+        raise _crashed(exc, out_dir, journal) from exc
     finally:
+        stop.__exit__(None, None, None)
         for c in consumers:
             c.close()
         source.close()
@@ -116,7 +335,18 @@ def cmd_live(args: argparse.Namespace) -> int:
     if getattr(source, "unplugged", False):
         record.ended_by = "camera lost"
     record.frames_dropped = getattr(source, "dropped", 0)
-    return _finish(record, out_dir, quiet=False)
+    record.warnings += [*getattr(source, "warnings", ()), *_dropped_warning(record)]
+    return _remember(args, out_dir / "report.json", _finish(record, out_dir, quiet=False, journal=journal))
+
+
+def _dropped_warning(record) -> list[str]:
+    """Live analysis that fell far behind the camera: the counts may be wrong, and the report says so."""
+    seen = record.frames_total + record.frames_dropped
+    if seen and record.frames_dropped / seen > 1 / 3:
+        return [f"analysis fell behind the camera: {record.frames_dropped} of {seen} frames "
+                f"({record.frames_dropped / seen:.0%}) were skipped; counts and times may be wrong "
+                "(use a lower camera resolution or a faster computer)"]
+    return []
 
 
 def cmd_workout(args: argparse.Namespace) -> int:
@@ -127,7 +357,7 @@ def cmd_workout(args: argparse.Namespace) -> int:
         set_dir_name, workout_summary_text, write_workout_report,
     )
 
-    catalog = load_catalog(args.specs)
+    catalog = _catalog(args)
     routine = load_routine(args.routine, catalog)
     plan = plan_workout(routine, catalog, args.level)
     print(f"formcoach workout: {routine.name}" + (f" ({args.level})" if args.level else ""))
@@ -136,10 +366,12 @@ def cmd_workout(args: argparse.Namespace) -> int:
         return EXIT_OK
     window = [] if args.headless else [Window(plan[0].spec)]  # no display: say so before opening a camera
     source = PlaylistSource(args.source, paced=not args.fast) if args.source else CameraSource(args.camera)
-    out_dir = Path(args.out) if args.out else Path("formcoach-out") / time.strftime(f"{routine.id}-%Y%m%d-%H%M%S")
+    out_dir = _out_dir(args, Path("formcoach-out") / time.strftime(f"{routine.id}-%Y%m%d-%H%M%S"))
     coach = None
     estimator = None
+    stop = _stopper()
     try:
+        stop.__enter__()
         estimator = MediaPipePose(segmentation=needs_segmentation(plan))
         voice = _voice(args)
         coach = voice[0] if voice else None
@@ -151,11 +383,12 @@ def cmd_workout(args: argparse.Namespace) -> int:
             return made
 
         record = run_workout(
-            source, estimator, routine, catalog, [EventLog(), WorkoutLog(), *window], args.level,
+            source, estimator, routine, catalog, [stop, EventLog(sys.stdout), WorkoutLog(sys.stdout), *window], args.level,
             rest_override_s=args.rest, setup=not args.go, coach=coach, make_set_consumers=per_set,
             source_name=source.info.name, fps=source.info.fps,
         )
     finally:
+        stop.__exit__(None, None, None)
         for c in (*window, *([coach] if coach is not None else [])):
             c.close()
         source.close()
@@ -163,17 +396,49 @@ def cmd_workout(args: argparse.Namespace) -> int:
             estimator.close()
     if getattr(source, "unplugged", False):
         record.ended_by = "camera lost"
-    report = write_workout_report(record, out_dir)
+    if stop.stop_reason:
+        record.ended_by = f"interrupted ({stop.stop_reason})"
+    try:
+        report = write_workout_report(record, out_dir)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the workout report ({exc.strerror or exc})") from None
     print(workout_summary_text(record))
-    print(f"  report: {report.with_name('workout.html')}  (data: {report.name})")
-    return EXIT_OK
+    print(f"  report: {report.with_name('workout.html')}  (data: {report.name})", flush=True)
+    _remember(args, report, EXIT_OK)
+    return EXIT_STOPPED.get(stop.stop_reason, EXIT_INTERRUPTED) if stop.stop_reason else EXIT_OK
+
+
+def _catalog(args: argparse.Namespace) -> dict:
+    """The catalog without its bad files: one warning line for each (the rest still works)."""
+    from formcoach.specs import scan_catalog
+
+    catalog, problems = scan_catalog(args.specs)
+    for problem in problems:
+        print(f"formcoach: warning: skipped {problem}", file=sys.stderr)
+    return catalog
+
+
+def _rest_seconds(text: str) -> float:
+    """`--rest`: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, found {text!r}") from None
+    if not math.isfinite(value) or value < 0 or value > 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600, found {text}")
+    return value
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.specs)
+    catalog = _catalog(args)
     if args.detail:
         spec = get_spec(args.detail, args.specs)
         print(describe_spec(spec))
+        return EXIT_OK
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps([exercise_dict(s) for s in catalog.values()], indent=2))
         return EXIT_OK
     id_w = max(len(s.id) for s in catalog.values())
     name_w = max(len(s.name) for s in catalog.values())
@@ -181,6 +446,21 @@ def cmd_exercises(args: argparse.Namespace) -> int:
         kind = " + ".join(k for k, v in (("reps", spec.reps), ("hold", spec.hold)) if v is not None)
         print(f"{spec.id:{id_w}s}  {spec.name:{name_w}s}  {'/'.join(spec.views):10s}  {kind}")
     return EXIT_OK
+
+
+def exercise_dict(spec: ExerciseSpec) -> dict:
+    """One exercise of `exercises --json`: what it counts, what it checks and says, its doses."""
+    from dataclasses import asdict
+
+    return {
+        "id": spec.id, "name": spec.name, "views": list(spec.views),
+        "counts": [k for k, v in (("reps", spec.reps), ("hold", spec.hold)) if v is not None],
+        "metrics": [{"id": n, "name": m.label, "unit": m.unit} for n, m in spec.metrics.items()],
+        "cues": [{"id": c.id, "when": c.when, "metric": c.condition.metric, "min": c.condition.min,
+                  "max": c.condition.max, "severity": c.severity, "message": c.say, "spoken": spec.spoken.get(c.id, c.say)}
+                 for c in spec.cues],
+        "defaults": asdict(spec.defaults), "levels": {k: asdict(v) for k, v in spec.levels.items()},
+    }
 
 
 def describe_spec(spec: ExerciseSpec) -> str:
@@ -219,9 +499,28 @@ def _bounds(c: Condition) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild report.html and metrics.csv; from the session journal when report.json is missing or broken."""
+    from formcoach.journal import JOURNAL_NAME, report_from_journal
+    from formcoach.report import read_report, write_report
     from formcoach.report_html import regenerate
 
-    print(f"report: {regenerate(Path(args.report_json))}")
+    target = Path(args.report_json)
+    path = target / "report.json" if target.is_dir() else target
+    journal = path.with_name(JOURNAL_NAME)
+    try:
+        read_report(path)
+    except FormcoachError as exc:
+        if not journal.is_file() or isinstance(exc, OutputError):
+            raise
+        write_report(report_from_journal(journal), path)
+        print(f"formcoach: note: {path} rebuilt from the session journal ({exc})", file=sys.stderr)
+    try:
+        html = regenerate(path)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write report.html/metrics.csv ({exc.strerror or exc})") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:  # hand-edited past the checks
+        raise FormcoachError(f"{path}: unexpected content in report.json ({type(exc).__name__}: {exc})") from None
+    print(f"report: {html}")
     return EXIT_OK
 
 
@@ -246,14 +545,27 @@ def _add_voice_args(p: argparse.ArgumentParser, default: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="formcoach", description="Computer-vision form coach for home back training.")
+    parser = argparse.ArgumentParser(prog="formcoach", description="Computer-vision form coach for home back training.",
+                                     epilog=EXAMPLES["formcoach"], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"formcoach {__version__}")
-    parser.add_argument("--specs", help="exercise spec folder (default: exercise_specs/ or $FORMCOACH_SPECS)")
+    parser.add_argument("--specs", metavar="DIR",
+                        help="your own exercise specs, beside the shipped ones (a file with a shipped name replaces "
+                             "it; several folders joined with ':'; default $FORMCOACH_SPECS)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="do not record this session in the history database ($FORMCOACH_HISTORY moves it)")
+    parser.add_argument("--verbose", action="store_true", help="show third-party log lines and tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("analyze", help="analyse a recorded video: report.json, metrics.csv, annotated.mp4")
-    p.add_argument("video")
-    p.add_argument("--exercise", "-e", required=True, help="exercise id (see `formcoach exercises`)")
+    p.add_argument("video", nargs="+", metavar="VIDEO",
+                   help="a video file; several files or a folder analyse each (in parallel) and write an index.html")
+    p.add_argument("--exercise", "-e",
+                   help="exercise id (see `formcoach exercises`); default: from the video's sidecar JSON or file name "
+                        "(wall_squat_good.mp4 -> wall_squat)")
+    p.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="several videos: N at once (default: the cores)")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="several videos: one Ray task each, on the cluster at ADDRESS (none: a local one); "
+                        "needs the `ray` extra")
     p.add_argument("--level", help="a level from the spec (e.g. beginner): its hold target")
     p.add_argument("--out", "-o", help="output folder (default formcoach-out/VIDEO_NAME)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
@@ -262,11 +574,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replay landmarks saved by --save-landmarks instead of running the pose model "
                         "(re-analyse a session with other settings in seconds)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stdout")
+    p.add_argument("--force", action="store_true", help="replace a report already in the output folder")
     _add_voice_args(p, "off")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("live", help="coach live from a webcam (or a video file played like one)")
-    p.add_argument("--exercise", "-e", required=True)
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see `formcoach exercises`)")
     p.add_argument("--level", help="a level from the spec (e.g. beginner): its hold target")
     p.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
     p.add_argument("--source", help="use a video file as a fake camera, played at its real frame rate")
@@ -274,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", action="store_true", help="also write the annotated video")
     p.add_argument("--go", action="store_true", help="start counting at once (do not wait for the camera setup)")
     p.add_argument("--out", "-o", help="output folder for the session report")
+    p.add_argument("--force", action="store_true", help="replace a report already in the output folder")
     _add_voice_args(p, "voice")
     p.set_defaults(func=cmd_live)
 
@@ -286,41 +600,150 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true", help="with --source: every frame as fast as possible, not in real time")
     p.add_argument("--headless", action="store_true", help="no window (events are printed)")
     p.add_argument("--go", action="store_true", help="do not wait for the camera setup before each set")
-    p.add_argument("--rest", type=float, metavar="S", help="rest S seconds after every set instead of the routine's rests")
+    p.add_argument("--rest", type=_rest_seconds, metavar="S", help="rest S seconds after every set instead of the routine's rests")
     p.add_argument("--record", action="store_true", help="also write each set's annotated video")
     p.add_argument("--plan", action="store_true", help="print the sets of the routine and exit")
     p.add_argument("--out", "-o", help="output folder for the workout report")
+    p.add_argument("--force", action="store_true", help="replace a report already in the output folder")
     _add_voice_args(p, "voice")
     p.set_defaults(func=cmd_workout)
 
     p = sub.add_parser("exercises", help="list the exercise catalog")
     p.add_argument("--detail", metavar="ID", help="show what one exercise checks, its camera set-up and defaults")
+    p.add_argument("--json", action="store_true", help="the catalog as JSON (ids, names, views, metrics, cues, levels)")
     p.set_defaults(func=cmd_exercises)
 
+    p = sub.add_parser("history", help="list the sessions recorded so far (oldest first)")
+    p.add_argument("--exercise", "-e", help="only this exercise")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="only the last N sessions")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("progress", help="reps, holds, fault rate and range of motion over your sessions (text + HTML)")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise id (see `formcoach exercises`)")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="only the last N sessions")
+    p.add_argument("--out", "-o", metavar="FILE.html", help="the page (default formcoach-out/progress/EXERCISE/progress.html)")
+    p.set_defaults(func=cmd_progress)
+
     p = sub.add_parser("report", help="rebuild report.html and metrics.csv from a session's report.json")
-    p.add_argument("report_json", metavar="REPORT_JSON")
+    p.add_argument("report_json", metavar="REPORT_JSON", help="a report.json, or a session folder (rebuilt from its journal if needed)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check-spec", help="validate exercise spec files")
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", metavar="SPEC.yaml", help="exercise spec files to validate")
     p.set_defaults(func=cmd_check_spec)
+    _after_the_command(parser, sub)
     return parser
 
 
+#: `--help` ends with these (per command; "formcoach" for the top level).
+EXAMPLES = {
+    "formcoach": """examples:
+  formcoach exercises                                  what can be coached
+  formcoach exercises --detail hip_hinge               what one exercise checks and how to film it
+  formcoach analyze squat.mp4 -e wall_squat            analyse a recording: report.html, annotated.mp4
+  formcoach live -e pull_up                            coach live from the webcam (q stops)
+  formcoach workout home_back --level beginner         a whole routine: sets, rests, camera checks
+  formcoach report formcoach-out/squat/report.json     rebuild the HTML report
+
+`formcoach COMMAND --help` shows each command's options and examples.""",
+    "analyze": """examples:
+  formcoach analyze squat.mp4 -e wall_squat
+  formcoach analyze clip.mp4 -e superman --level beginner --speech-log speech.log
+  formcoach analyze clip.mp4 -e hip_hinge --save-landmarks      keep the pose for fast re-analysis
+  formcoach analyze clip.mp4 -e hip_hinge --landmarks formcoach-out/clip/landmarks.npz""",
+    "live": """examples:
+  formcoach live -e pull_up                          webcam 0, voice on, waits until it sees you
+  formcoach live -e superman --level beginner --beep-only
+  formcoach live -e wall_squat --source clip.mp4 --headless --go --speech-log speech.log""",
+    "workout": """examples:
+  formcoach workout home_back --plan                 print the sets and exit
+  formcoach workout home_back --level beginner
+  formcoach workout home_back --source a.mp4 --source b.mp4 --headless --fast""",
+    "exercises": """examples:
+  formcoach exercises
+  formcoach exercises --detail superman
+  formcoach exercises --json > catalog.json""",
+    "report": """examples:
+  formcoach report formcoach-out/squat/report.json""",
+    "history": """examples:
+  formcoach history
+  formcoach history -e superman --limit 10""",
+    "progress": """examples:
+  formcoach progress superman
+  formcoach progress wall_squat --limit 20 -o wall_squat_progress.html""",
+    "check-spec": """examples:
+  formcoach check-spec my_specs/*.yaml
+  formcoach --specs my_specs exercises --detail my_exercise""",
+}
+
+
+def _after_the_command(parser: argparse.ArgumentParser, sub) -> None:
+    """Every command ends its help with examples and also accepts the global options after its name
+    (`formcoach exercises --specs DIR` = `formcoach --specs DIR exercises`)."""
+    globals_ = [a for a in parser._actions if a.option_strings and a.dest not in ("help", "version")]
+    for name, command in sub.choices.items():
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+        command.epilog = EXAMPLES.get(name)
+        taken = {s for a in command._actions for s in a.option_strings}
+        for action in globals_:
+            if taken.isdisjoint(action.option_strings):  # SUPPRESS: a value given before the command stays
+                kwargs = {"dest": action.dest, "default": argparse.SUPPRESS, "help": f"{action.help} (also before the command)"}
+                if action.nargs == 0:
+                    command.add_argument(*action.option_strings, action="store_true", **kwargs)
+                else:
+                    command.add_argument(*action.option_strings, metavar=action.metavar, **kwargs)
+
+
+def _quiet_third_party() -> None:
+    """Native libraries' start-up chatter (TFLite `INFO:`, absl `W0000`, FFmpeg) stays off stderr."""
+    for name, value in (("GLOG_minloglevel", "2"), ("TF_CPP_MIN_LOG_LEVEL", "3"), ("OPENCV_FFMPEG_LOGLEVEL", "-8"),
+                        ("OPENCV_LOG_LEVEL", "ERROR"), ("ABSL_MIN_LOG_LEVEL", "2")):
+        os.environ.setdefault(name, value)
+    import logging
+
+    logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import contextlib
+
+    from formcoach.outdir import NativeLogFilter
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose:
+        _quiet_third_party()
+    with NativeLogFilter() if not args.verbose else contextlib.nullcontext():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with every error mapped to one line and an exit code."""
+    from formcoach.outdir import PipeGuard
+
+    real_stdout = sys.stdout
+    sys.stdout = PipeGuard(real_stdout)  # `| head`: the session ends like `q` and keeps its report
     try:
         return args.func(args)
+    except SessionCrashed as exc:
+        if args.verbose:
+            import traceback
+
+            traceback.print_exception(exc.__cause__ or exc)
+        print(f"formcoach: error: {exc}", file=sys.stderr)
+        return EXIT_CRASHED
     except FormcoachError as exc:
         print(f"formcoach: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # an output problem no check foresaw (disk full, folder removed): one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"formcoach: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("formcoach: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+    finally:
+        sys.stdout = real_stdout
 
 
 if __name__ == "__main__":  # pragma: no cover
