@@ -128,8 +128,12 @@ class Evaluator:
         )
 
     def finish(self, t: float) -> tuple[Event, ...]:
-        """End of the stream: close an open hold (a rep in progress is not counted)."""
+        """End of the stream: close an open hold; an attempt short of the target becomes a partial
+        (a rep in progress past the target is not counted)."""
         events: list[Event] = []
+        if self.reps is not None:
+            for ev in self.reps.finish(t):
+                events += self._on_rep_event(ev, t, self.views.view)
         if self.hold is not None:
             for ev in self.hold.finish(t):
                 events += self._on_hold_event(ev)

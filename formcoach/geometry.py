@@ -58,12 +58,18 @@ def inclination(a: object, b: object, reference: str = "vertical") -> FloatArray
     - `vertical`: angle between a→b and image-up, in [0, 180]: 0 = b straight above a,
       90 = level, 180 = b straight below a (trunk hip→shoulder: 0 upright, 90 bent to parallel).
     - `horizontal`: angle between the *line* a–b and the horizon, in [0, 90] (direction-free).
+
+    Points may be 2-D pixels (y down) or 3-D MediaPipe world metres (y down, z depth): in 3-D the
+    reference is the world's vertical, so the angle does not foreshorten when the camera sees the
+    person obliquely.
     """
     d = _as_float(b) - _as_float(a)
     if reference == "vertical":
-        return vector_angle(d, np.broadcast_to(_UP, d.shape))
+        up = _UP if d.shape[-1] == 2 else np.array([0.0, -1.0, 0.0])
+        return vector_angle(d, np.broadcast_to(up, d.shape))
     if reference == "horizontal":
-        return _scalar_or_array(np.degrees(np.arctan2(np.abs(d[..., 1]), np.abs(d[..., 0]))))
+        level = np.abs(d[..., 0]) if d.shape[-1] == 2 else np.hypot(d[..., 0], d[..., 2])
+        return _scalar_or_array(np.degrees(np.arctan2(np.abs(d[..., 1]), level)))
     raise ValueError(f"reference must be 'vertical' or 'horizontal', got {reference!r}")
 
 

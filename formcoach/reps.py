@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from formcoach.core import Event, PartialRep, Rep, RepCompleted, RepPhase, Tempo
 
 
+#: Rest-posture detection (`RepRule.adapt_start`): a swing turns after this share of the range;
+#: one that stops improving for this long is a standstill (standing at lockout, between reps).
+REST_TURN = 0.1
+REST_STILL_S = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class RepRule:
     """How one metric makes a rep. Works in either direction (knee 160 → 100, trunk 10 → 85).
@@ -32,12 +38,17 @@ class RepRule:
         max_gap_s: a metric gap (NaN) longer than this aborts the rep in progress; seconds.
         target_margin: fraction of |target - start| the metric must come back past `target` before
             the target zone counts as left (hysteresis against jitter at the target edge).
+        adapt_start: the person's own rest posture widens the start zone: when the most start-ward
+            value they have stood still at (for `REST_STILL_S`) never reaches `start` (a lifter who does not stand as tall as the
+            spec, a camera that reads a straight knee as 150), the start edge moves to that value
+            plus this share of the remaining way to `target` (at most half-way). 0 = fixed edge.
+            The target is never adapted: reaching it is what makes a rep full.
     """
 
     metric: str
     start: float
     target: float
-    min_duration_s: float = 1.0
+    min_duration_s: float = 0.4
     partial_after: float | None = None
     partial_cue: str = "too_shallow"
     partial_message: str = "Go further"
@@ -45,6 +56,7 @@ class RepRule:
     incomplete_return_message: str = ""
     max_gap_s: float = 1.0
     target_margin: float = 0.05
+    adapt_start: float = 0.25
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.start) and math.isfinite(self.target)) or self.start == self.target:
@@ -58,6 +70,8 @@ class RepRule:
                              f"got {self.min_duration_s}, {self.max_gap_s}")
         if not 0.0 <= self.target_margin < 1.0:
             raise ValueError(f"RepRule({self.metric!r}): target_margin must be in [0, 1), got {self.target_margin}")
+        if not 0.0 <= self.adapt_start <= 0.5:
+            raise ValueError(f"RepRule({self.metric!r}): adapt_start must be in [0, 0.5], got {self.adapt_start}")
 
     @property
     def partial_fraction(self) -> float:
@@ -79,10 +93,15 @@ class RepCounter:
     → START (p ≤ 0) = one rep, if it lasted at least `min_duration_s`.
 
     Decisions:
-    - **Unarmed start.** Nothing counts until the metric has been seen in the start zone, so a
-      person walking into frame or starting mid-movement makes no rep and no partial. After a gap
-      longer than `max_gap_s` the counter is unarmed again (any rep in progress is dropped without
-      a trace): we cannot know what happened while the person was not seen.
+    - **Joining mid-set.** The first frame seen (and the first after a gap longer than `max_gap_s`,
+      which drops any rep in progress: we cannot know what happened unseen) may be anywhere. In
+      the start zone the counter simply waits; outside it a rep is taken as in progress since that
+      frame, so a set that starts at the bottom (a deadlift from the floor: up, then down) or a
+      first rep joined mid-descent counts once it reaches the target and comes back. Such a joined
+      excursion that turns back before the target is neither a rep nor a partial (a person walking
+      in is not attempting a rep).
+    - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
+      value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
       went past `partial_after` and lasted `min_duration_s` times the fraction of the range it
       reached (half the way, half the time); smaller or shorter ones are jitter.
@@ -114,6 +133,10 @@ class RepCounter:
         self._last_valid_t: float | None = None
         self._last_start_t = 0.0  # last frame seen in the start zone
         self._last_start_v = math.nan
+        self._rest_p = math.inf  # most start-ward turn or standstill seen (the person's own rest posture)
+        self._swing_to_start = True  # zig-zag of the progress: heading start-ward (or target-ward)
+        self._swing_p = math.inf  # extreme of the current swing, and since when it has not improved
+        self._swing_since = 0.0
         self._clear_rep()
 
     def _clear_rep(self) -> None:
@@ -130,6 +153,7 @@ class RepCounter:
         self._turn_hi = -math.inf
         self._post_lo = math.inf  # extremes from the candidate turn on
         self._post_hi = -math.inf
+        self._joined = False  # the rep was already under way when the counter first saw the person
 
     # ---- public state -------------------------------------------------------------------------
 
@@ -159,6 +183,20 @@ class RepCounter:
         return self.count + 1 if self.in_rep else None
 
     @property
+    def start_edge(self) -> float:
+        """Edge of the start zone in progress units: 0 = the spec's `start`, > 0 once adapted."""
+        if not math.isfinite(self._rest_p) or self._rest_p <= 0:
+            return 0.0
+        rest = self._rest_p
+        return min(0.5, max(0.0, rest + self.rule.adapt_start * (1.0 - rest)))
+
+    @property
+    def start_threshold(self) -> float:
+        """The start edge in metric units (what the overlay can draw)."""
+        rule = self.rule
+        return rule.start + self.start_edge * (rule.target - rule.start)
+
+    @property
     def reps(self) -> list[Rep]:
         """Counted reps, in order (a copy)."""
         return list(self._reps)
@@ -185,15 +223,21 @@ class RepCounter:
             return ()
         self._last_valid_t = t
         p = self.rule.progress(value)
+        if self.rule.adapt_start > 0:
+            self._follow_rest(t, p)
+        at_start = p <= self.start_edge
         if not self._armed:
-            if p <= 0:
-                self._armed = True
+            self._armed = True
+            if at_start:
                 self._last_start_t, self._last_start_v = t, value
-            return ()
+                return ()
+            self._clear_rep()  # joined mid-rep: a rep in progress since this frame
+            self._rep_start_t, self._lo, self._hi, self._joined = t, value, value, True
+            self._phase = RepPhase.ECCENTRIC
 
         events: list[Event] = []
         if self._phase is RepPhase.START:
-            if p <= 0:
+            if at_start:
                 self._last_start_t, self._last_start_v = t, value
                 return ()
             self._clear_rep()
@@ -206,7 +250,7 @@ class RepCounter:
             if p >= 1:
                 self._phase = RepPhase.TARGET
                 self._bottom_t = self._last_target_t = t
-            elif p <= 0:
+            elif at_start:
                 events += self._end_excursion(t, value)
         elif self._phase is RepPhase.TARGET:
             if p >= 1:
@@ -215,7 +259,7 @@ class RepCounter:
                 self._phase = RepPhase.CONCENTRIC
                 self._new_turn(t, value, p)
         if self._phase is RepPhase.CONCENTRIC:
-            if p <= 0:
+            if at_start:
                 events += self._complete(t, value)
             elif p >= 1:
                 events += self._back_in_target(t, value)
@@ -223,7 +267,35 @@ class RepCounter:
                 self._new_turn(t, value, p)
         return tuple(events)
 
+    def finish(self, t: float) -> tuple[Event, ...]:
+        """End of the stream. An attempt still short of the target (a shallow wall sit held to the
+        end of the clip) is a partial if it went deep and long enough; a rep past the target is
+        not counted (it never came back), and nothing else changes."""
+        if self._phase is not RepPhase.ECCENTRIC or self._joined or self._last_valid_t is None:
+            return ()
+        return tuple(self._end_excursion(self._last_valid_t, self._last_start_v))
+
     # ---- internals ----------------------------------------------------------------------------
+
+    def _follow_rest(self, t: float, p: float) -> None:
+        """Update the person's rest posture: the most start-ward place in the start half of the range
+        where they stood still.
+
+        A zig-zag detector on the progress with `REST_TURN` of the range as hysteresis: a start-ward
+        swing that stops improving for `REST_STILL_S` (standing at lockout, waiting between reps) is
+        a rest. Turns without a pause are not: walking strides turn all the time.
+        """
+        if self._swing_to_start:
+            if p < self._swing_p:
+                self._swing_p, self._swing_since = p, t
+            elif p > self._swing_p + REST_TURN:
+                self._swing_to_start, self._swing_p = False, p
+            elif t - self._swing_since >= REST_STILL_S and self._swing_p < 0.5:
+                self._rest_p = min(self._rest_p, self._swing_p)
+        elif p > self._swing_p:
+            self._swing_p = p
+        elif p < self._swing_p - REST_TURN:
+            self._swing_to_start, self._swing_p, self._swing_since = True, p, t
 
     def _track(self, t: float, value: float, p: float) -> None:
         self._lo, self._hi = min(self._lo, value), max(self._hi, value)
@@ -249,11 +321,15 @@ class RepCounter:
     def _end_excursion(self, t: float, value: float) -> list[Event]:
         """ECCENTRIC back to START without reaching the target: a partial or jitter."""
         rule = self.rule
-        start = self._rep_start_t
+        start, joined = self._rep_start_t, self._joined
         self._to_start(t, value)
+        if joined:
+            return []
         # A shallower excursion is quicker at the same tempo: it must last the share of
         # `min_duration_s` that its depth is of the full range.
-        if self._deep_p < rule.partial_fraction or t - start < rule.min_duration_s * min(self._deep_p, 1.0):
+        edge = self.start_edge
+        depth = (self._deep_p - edge) / (1.0 - edge)  # share of the way from the start edge to the target
+        if depth < rule.partial_fraction or t - start < rule.min_duration_s * min(depth, 1.0):
             return []
         rep = Rep(
             index=len(self._partials) + 1, start_s=start, end_s=t, bottom_s=self._deep_t,

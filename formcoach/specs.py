@@ -47,6 +47,11 @@ _SIDED_NAMES = frozenset(n for n in landmark_names() if n.startswith(("left_", "
 # ---- spec objects ------------------------------------------------------------------------------
 
 
+def _default(cls: type, name: str) -> Any:
+    """A dataclass field's default: defaults live on the dataclasses, the parser reads them there."""
+    return cls.__dataclass_fields__[name].default
+
+
 @dataclass(frozen=True, slots=True)
 class SidePick:
     """Label-agnostic side choice: take the side whose metric `by` is the max/min this frame."""
@@ -75,7 +80,7 @@ class MetricSpec:
     baseline_frames: int = 15  # back_curvature: upright frames averaged for the baseline
     baseline_keep: str = "latest"  # back_curvature: "latest" frames (rolling) or the "first" ones (set-up)
     smooth_frames: int = 1  # running median over this many frames (noisy metrics such as masks)
-    space: str = "image"  # angle: "image" (pixels) or "world" (MediaPipe's metric 3D landmarks)
+    space: str = "image"  # angle/inclination: "image" (pixels) or "world" (MediaPipe's metric 3-D landmarks)
     unit: str = "deg"
     display_name: str = ""  # what people read ("Trunk lean"); empty: the name with spaces
 
@@ -360,7 +365,7 @@ def _parse_metric(r: Reader, name: str) -> MetricSpec:
         fields["of"] = r.str(kind)
     if kind == "inclination":
         fields["reference"] = r.str("from", "vertical", choices=("vertical", "horizontal"))
-    if kind == "angle":
+    if kind in ("angle", "inclination"):
         fields["space"] = r.str("space", "image", choices=("image", "world"))
     if kind in ("distance", "offset"):
         fields["normalize"] = r.str("normalize", "torso", choices=("torso", "none")) == "torso"
@@ -583,13 +588,14 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             metric=metric,
             start=start,
             target=target,
-            min_duration_s=rr.seconds("min_duration_s", 1.0, positive=True),
+            min_duration_s=rr.seconds("min_duration_s", _default(RepRule, "min_duration_s"), positive=True),
             partial_after=partial_after,
             partial_cue=partial_cue,
             partial_message=partial_say,
             incomplete_return_cue=ret_cue,
             incomplete_return_message=ret_say,
-            max_gap_s=rr.seconds("max_gap_s", 1.0, positive=True),
+            max_gap_s=rr.seconds("max_gap_s", _default(RepRule, "max_gap_s"), positive=True),
+            adapt_start=rr.num("adapt_start", _default(RepRule, "adapt_start"), minimum=0.0, maximum=0.5),
         )
         rr.done()
         reps = RepsSpec(rule=rule, start_requires=tuple(start_requires))
