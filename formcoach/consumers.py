@@ -175,8 +175,8 @@ class Progress:
         self._last = 0.0
         self._decile = 0
 
-    def line(self, now: float, reps: int) -> str:
-        """'  42% [######      ]  0:07 elapsed · 61 frames/s · 0:09 left · 3 reps'."""
+    def line(self, now: float, reps: int | None) -> str:
+        """'  analysing 42% [######      ] 0:07 elapsed · 61 frames/s · 0:09 left · 3 reps' (no reps: None)."""
         frac = min(self.count / self.total, 1.0)
         elapsed = now - self._start
         speed = self.count / elapsed if elapsed > 0 else 0.0
@@ -184,7 +184,7 @@ class Progress:
         eta = _clock(left) if left == left else "?"
         bar = "#" * int(frac * 24)
         return (f"  analysing {frac:4.0%} [{bar:<24}] {_clock(elapsed)} elapsed · {speed:.0f} frames/s · "
-                f"{eta} left · {reps} {'rep' if reps == 1 else 'reps'}")
+                f"{eta} left" + ("" if reps is None else f" · {reps} {'rep' if reps == 1 else 'reps'}"))
 
     def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
         self.count += 1
@@ -195,12 +195,17 @@ class Progress:
         if self.tty:
             if now - self._last > 0.2 or done:
                 self._last = now
-                print("\r" + self.line(now, result.rep_count), end="", file=self.stream, flush=True)
+                print("\r" + self.line(now, self._reps(result)), end="", file=self.stream, flush=True)
             return
         decile = min(int(10 * self.count / self.total), 10)
         if decile > self._decile:
             self._decile = decile
-            print(self.line(now, result.rep_count).strip(), file=self.stream, flush=True)
+            print(self.line(now, self._reps(result)).strip(), file=self.stream, flush=True)
+
+    @staticmethod
+    def _reps(result: FrameResult) -> int | None:
+        """The rep count, for exercises that count reps (a hold-only exercise has no rep phase)."""
+        return result.rep_count if result.rep_phase is not None else None
 
     def close(self) -> None:
         if self.enabled and self.tty and self.count:
