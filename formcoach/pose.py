@@ -123,6 +123,99 @@ class MediaPipePose:
         self._pose.close()
 
 
+#: Pose backends: "legacy" = MediaPipePose (mp.solutions, mediapipe 0.10.21, Python <= 3.12),
+#: "tasks" = TasksPose (the Tasks API, every mediapipe release), "auto" = legacy where it exists.
+POSE_BACKENDS = ("auto", "legacy", "tasks")
+BACKEND_ENV, TASK_ENV = "FORMCOACH_POSE_BACKEND", "FORMCOACH_POSE_TASK"
+
+
+def create_pose(segmentation: bool = False, backend: str | None = None) -> PoseEstimator:
+    """The live pose model: `backend` (else `$FORMCOACH_POSE_BACKEND`, else "auto")."""
+    backend = backend or os.environ.get(BACKEND_ENV) or "auto"
+    if backend not in POSE_BACKENDS:
+        raise PoseError(f"unknown pose backend {backend!r} (choose from: {', '.join(POSE_BACKENDS)})")
+    if backend == "auto":
+        try:
+            import mediapipe as mp
+
+            backend = "legacy" if hasattr(mp, "solutions") else "tasks"
+        except ImportError:
+            backend = "legacy"  # MediaPipePose says how to install it
+    return TasksPose(segmentation=segmentation) if backend == "tasks" else MediaPipePose(segmentation=segmentation)
+
+
+def task_model_path() -> Path:
+    """The Tasks bundle: `$FORMCOACH_POSE_TASK`, else `formcoach/models/pose_landmarker_full.task` if shipped."""
+    env = os.environ.get(TASK_ENV)
+    path = Path(env) if env else Path(__file__).resolve().parent / "models" / "pose_landmarker_full.task"
+    if not path.is_file():
+        raise PoseError(f"{path}: no Tasks pose model; build one with tools/build_pose_task.py (from mediapipe "
+                        f"0.10.21's model files) and set {TASK_ENV}")
+    return path
+
+
+class TasksPose:
+    """MediaPipe Pose through the Tasks API (`PoseLandmarker`, VIDEO mode), fed the source's timestamps.
+
+    The bundle is the 0.10.21 model packed by tools/build_pose_task.py; on the samples it gives the
+    legacy landmarks within about 1 px mean (640x480). Timestamps must increase: equal or earlier
+    `t` (a repeated frame) is nudged 1 ms forward, as the Tasks graph refuses it otherwise.
+    """
+
+    def __init__(self, segmentation: bool = False, min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5, model: str | Path | None = None) -> None:
+        try:
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise PoseError(f"cannot import mediapipe's Tasks API ({exc}); install mediapipe") from None
+        self._mp, self.segmentation, self._last_ms, self._warmed_up = mp, segmentation, -1, False
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model or task_model_path())),
+            running_mode=vision.RunningMode.VIDEO, num_poses=1, output_segmentation_masks=segmentation,
+            min_pose_detection_confidence=min_detection_confidence, min_pose_presence_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:  # the Tasks graph raises bare RuntimeErrors/ValueErrors on a bad bundle
+            raise PoseError(f"cannot start the Tasks pose model: {exc}") from None
+
+    def __enter__(self) -> TasksPose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def estimate(self, image_bgr: np.ndarray, t: float) -> PoseFrame | None:
+        height, width = image_bgr.shape[:2]
+        ms = max(int(round(t * 1000)), self._last_ms + 1)
+        self._last_ms = ms
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_bgr[..., ::-1]))
+        if self._warmed_up:
+            result = self._landmarker.detect_for_video(image, ms)
+        else:  # the first inferences print TFLite start-up notices
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ms)
+        if not result.pose_landmarks:
+            return None
+        self._warmed_up = True
+        raw = np.array([(p.x, p.y, p.visibility if p.visibility is not None else np.nan) for p in result.pose_landmarks[0]],
+                       dtype=np.float64)
+        world = np.full((NUM_LANDMARKS, 3), np.nan)
+        if result.pose_world_landmarks:
+            world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float64)
+        mask = None
+        if self.segmentation and result.segmentation_masks:
+            mask = np.asarray(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(height, width)
+        return PoseFrame(t=t, image_size=(width, height), xy=raw[:, :2] * (width, height), world=world,
+                         visibility=raw[:, 2], mask=mask)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
 class ReplayPose:
     """Plays back a `LandmarkTrack` (or a `.npz` written by one) frame by frame, in order.
 
