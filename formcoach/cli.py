@@ -202,7 +202,8 @@ def cmd_analyze_batch(args: argparse.Namespace) -> int:
         raise SpecError("--landmarks replays one video's landmarks: give one video")
     videos = batch.expand_inputs(args.video)
     root = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("batch-%Y%m%d-%H%M%S")
-    common = [*(["--specs", args.specs] if args.specs else []), *(["--no-history"] if args.no_history else [])]
+    common = [*(["--specs", args.specs] if args.specs else []), *(["--no-history"] if args.no_history else []),
+              *(["--pose-backend", args.pose_backend] if args.pose_backend else [])]
     opts = [*(["--level", args.level] if args.level else []),
             *(f"--{name.replace('_', '-')}" for name in ("no_video", "save_landmarks", "force") if getattr(args, name))]
     jobs = batch.plan_jobs(videos, root, args.exercise, _catalog(args), common, opts)
@@ -290,7 +291,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    from formcoach.pose import MediaPipePose
+    from formcoach.pose import create_pose
     from formcoach.session import run_session
     from formcoach.sources import CameraSource, PacedFileSource
 
@@ -306,7 +307,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     estimator = None
     try:
         stop.__enter__()
-        estimator = MediaPipePose(segmentation=spec.needs_segmentation)
+        estimator = create_pose(segmentation=spec.needs_segmentation)
         voice = _voice(args)
         consumers += voice
         if args.record:
@@ -350,7 +351,7 @@ def _dropped_warning(record) -> list[str]:
 
 
 def cmd_workout(args: argparse.Namespace) -> int:
-    from formcoach.pose import MediaPipePose
+    from formcoach.pose import create_pose
     from formcoach.sources import CameraSource
     from formcoach.workout import (
         PlaylistSource, WorkoutLog, describe_plan, load_routine, needs_segmentation, plan_workout, run_workout,
@@ -372,7 +373,7 @@ def cmd_workout(args: argparse.Namespace) -> int:
     stop = _stopper()
     try:
         stop.__enter__()
-        estimator = MediaPipePose(segmentation=needs_segmentation(plan))
+        estimator = create_pose(segmentation=needs_segmentation(plan))
         voice = _voice(args)
         coach = voice[0] if voice else None
 
@@ -551,6 +552,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--specs", metavar="DIR",
                         help="your own exercise specs, beside the shipped ones (a file with a shipped name replaces "
                              "it; several folders joined with ':'; default $FORMCOACH_SPECS)")
+    parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"),
+                        help="pose model API: legacy mp.solutions (mediapipe 0.10.21), tasks (the Tasks API with a "
+                             "bundle from tools/build_pose_task.py in $FORMCOACH_POSE_TASK), auto (legacy where it exists; "
+                             "default, or $FORMCOACH_POSE_BACKEND)")
     parser.add_argument("--no-history", action="store_true",
                         help="do not record this session in the history database ($FORMCOACH_HISTORY moves it)")
     parser.add_argument("--verbose", action="store_true", help="show third-party log lines and tracebacks of unexpected errors")
@@ -711,6 +716,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.pose_backend:  # an env var, so batch workers (processes, Ray tasks) use the same backend
+        os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     if not args.verbose:
         _quiet_third_party()
     with NativeLogFilter() if not args.verbose else contextlib.nullcontext():

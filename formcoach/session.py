@@ -225,14 +225,14 @@ def analyse_file(
         landmarks: replay these recorded landmarks instead of running the pose model (the video
             still supplies the pictures for the annotated video and thumbnails).
     """
-    from formcoach.pose import MediaPipePose  # lazy: keeps this module free of mediapipe and cv2
+    from formcoach.pose import create_pose  # lazy: keeps this module free of mediapipe and cv2
     from formcoach.sources import VideoFileSource
 
     source = VideoFileSource(path)
     consumers = [*consumers, *(make_consumers(source.info) if make_consumers else ())]
     estimator: PoseEstimator | None = None
     try:
-        estimator = ReplayPose(landmarks) if landmarks is not None else MediaPipePose(segmentation=spec.needs_segmentation)
+        estimator = ReplayPose(landmarks) if landmarks is not None else create_pose(segmentation=spec.needs_segmentation)
         record = run_session(source, estimator, spec, consumers, source_name=str(path), fps=source.info.fps, recorder=recorder)
         record.warnings += source.warnings  # rotated, damaged or cut short: said in the report
         return record
