@@ -17,6 +17,7 @@ import numpy as np
 from formcoach.core import CueRaised, Event, FrameResult, Hold, HoldEnded, NotJudged, PoseFrame, Rep
 from formcoach.evaluator import Evaluator
 from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
+from formcoach.person_lock import PersonLock
 from formcoach.pose import PoseEstimator, ReplayPose
 from formcoach.smoothing import LandmarkSmoother
 from formcoach.specs import ExerciseSpec
@@ -96,6 +97,7 @@ def run_session(
     consumers = list(consumers)
     smoother = smoother or LandmarkSmoother()
     evaluator = Evaluator(spec)
+    lock = PersonLock()
     record = SessionRecord(spec=spec, source=source_name, fps=fps)
     first_t: float | None = None
     last_t = 0.0
@@ -104,7 +106,7 @@ def run_session(
             raw: PoseFrame | None = estimator.estimate(image, t)
             if recorder is not None and image is not None:
                 recorder.add(t, raw, (image.shape[1], image.shape[0]))
-            result = evaluator.update(t, smoother.update(raw))
+            result = evaluator.update(t, smoother.update(lock.update(raw)))  # another person: not judged
             record.add(result)
             first_t = t if first_t is None else first_t
             last_t = t
@@ -132,6 +134,7 @@ def run_session(
         record.not_judged = [NotJudged(c, r, s) for c, r, s in evaluator.cues.not_judged_summary()]
         if record.interrupted:
             closing = _unfinished_not_short(record, closing)
+        record.warnings += [w for w in (lock.warning(),) if w]
         if closing:
             for consumer in consumers:
                 on_events = getattr(consumer, "on_events", None)

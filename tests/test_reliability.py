@@ -423,3 +423,45 @@ def test_report_reading_errors_are_formcoach_errors(tmp_path):
         bad.write_bytes(content)
         with pytest.raises(FormcoachError):
             read_report(bad)
+
+
+# ---- (8) a second person ----------------------------------------------------------------------------------
+
+
+def _other_person(frame: PoseFrame, shift: float = 260.0, scale: float = 0.6) -> PoseFrame:
+    """The same pose drawn as someone smaller standing further right (the second person in the picture)."""
+    import dataclasses
+
+    centre = np.nanmean(frame.xy, axis=0)
+    return dataclasses.replace(frame, xy=(frame.xy - centre) * scale + centre + (shift, 0.0))
+
+
+def test_person_lock_rejects_a_jump_to_someone_else_and_takes_the_person_back():
+    from formcoach.person_lock import PersonLock
+
+    frames = squat_frames(1)
+    lock = PersonLock()
+    kept = [lock.update(_other_person(f) if 3.0 <= t < 4.0 else f) for t, f in frames]
+    rejected = [t for (t, _), k in zip(frames, kept) if k is None]
+    assert rejected and min(rejected) >= 3.0 and max(rejected) < 4.0 and len(rejected) == 30
+    assert lock.switches == 1 and "jumped to another person once" in lock.warning()
+
+
+def test_person_lock_keeps_a_fast_but_real_movement():
+    from formcoach.person_lock import PersonLock
+
+    lock = PersonLock()
+    for t, frame in squat_frames(2):  # the whole figure also walks 200 px/s to the right
+        import dataclasses
+
+        assert lock.update(dataclasses.replace(frame, xy=frame.xy + (200.0 * t, 0.0))) is not None
+    assert lock.warning() is None
+
+
+def test_second_person_frames_are_not_judged_and_the_report_says_so():
+    frames = squat_frames(2)
+    swapped = [(t, _other_person(f) if 15.0 <= t < 17.0 else f) for t, f in frames]
+    record = run_session(((None, t) for t, _ in swapped), Scripted(swapped), get_spec("wall_squat"), fps=FPS)
+    assert record.frames_with_pose == len(frames) - 60
+    assert any("another person" in w for w in record.warnings)
+    assert any("another person" in w for w in report_dict(record)["warnings"])
