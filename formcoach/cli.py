@@ -377,8 +377,14 @@ def cmd_workout(args: argparse.Namespace) -> int:
         voice = _voice(args)
         coach = voice[0] if voice else None
 
+        journals: dict[int, object] = {}
+
         def per_set(p) -> list:
-            made = _thumbnails(p.spec, out_dir / set_dir_name(p))
+            from formcoach.outdir import make_writable_dir
+
+            make_writable_dir(out_dir / set_dir_name(p))
+            journals[p.index] = _journal(p.spec, out_dir / set_dir_name(p), source.info.name, source.info.fps)
+            made = [journals[p.index], *_thumbnails(p.spec, out_dir / set_dir_name(p))]
             if args.record:
                 made.append(AnnotatedVideo(p.spec, out_dir / set_dir_name(p) / "annotated.mp4", source.info.fps))
             return made
@@ -399,6 +405,9 @@ def cmd_workout(args: argparse.Namespace) -> int:
         record.ended_by = "camera lost"
     if stop.stop_reason:
         record.ended_by = f"interrupted ({stop.stop_reason})"
+    for done in record.sets:  # each set's journal gets its end line (a crash leaves them without)
+        if done.plan.index in journals:
+            journals[done.plan.index].finish(done.session)
     try:
         report = write_workout_report(record, out_dir)
     except OSError as exc:
@@ -572,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="several videos: one Ray task each, on the cluster at ADDRESS (none: a local one); "
                         "needs the `ray` extra")
     p.add_argument("--level", help="a level from the spec (e.g. beginner): its hold target")
-    p.add_argument("--out", "-o", help="output folder (default formcoach-out/VIDEO_NAME)")
+    p.add_argument("--out", "-o", help="output folder (default formcoach-out/VIDEO_NAME-HASH, a hash of the video's path)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     p.add_argument("--save-landmarks", action="store_true", help="also save raw landmarks (landmarks.npz) for replay")
     p.add_argument("--landmarks", metavar="FILE.npz",

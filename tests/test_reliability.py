@@ -465,3 +465,32 @@ def test_second_person_frames_are_not_judged_and_the_report_says_so():
     assert record.frames_with_pose == len(frames) - 60
     assert any("another person" in w for w in record.warnings)
     assert any("another person" in w for w in report_dict(record)["warnings"])
+
+
+def test_workout_sigterm_keeps_the_sets_report_and_each_set_has_a_finished_journal(tmp_path, monkeypatch, capsys):
+    """A workout stopped by SIGTERM in its second set: exit 143, the workout report written, and
+    each set's journal rebuilds that set's report."""
+    frames = squat_frames(4)
+    video = write_video(tmp_path / "w.mp4", [t for t, _ in frames])
+    routine = tmp_path / "r.yaml"
+    routine.write_text("id: r\nname: R\nsource: test\nexercises:\n  - {exercise: wall_squat, sets: 2, reps: 2, rest_s: 0}\n")
+    fired = []
+
+    class KillInSet2(Scripted):
+        def estimate(self, image, t):
+            if t > 28.0 and not fired:  # two reps take ~21 s: this is inside set 2
+                fired.append(t)
+                os.kill(os.getpid(), signal.SIGTERM)
+            return super().estimate(image, t)
+
+    monkeypatch.setattr("formcoach.pose.create_pose", lambda **kw: KillInSet2(frames))
+    code = main(["workout", str(routine), "--source", str(video), "--fast", "--headless", "--go", "--no-voice",
+                 "--no-history", "--out", str(tmp_path / "out")])
+    assert code == 143, capsys.readouterr().err
+    workout = json.loads((tmp_path / "out" / "workout.json").read_text())
+    assert workout["ended_by"] == "interrupted (SIGTERM)"
+    journals = sorted((tmp_path / "out").glob("sets/*/journal.jsonl"))
+    assert len(journals) == 2
+    first, second = (report_from_journal(j) for j in journals)
+    assert first["rep_count"] == 2 and first["ended_by"] == "target reached"
+    assert second["ended_by"] == "interrupted (SIGTERM)"
