@@ -69,6 +69,16 @@ def render_html(report: dict[str, Any], thumbs_dir: Path | None = None) -> str:
     )
 
 
+def page(title: str, body: str) -> str:
+    """A self-contained page in the session report's style (the workout page uses it): nothing external."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n"
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
 def video_file(report: dict[str, Any], folder: Path | None) -> str | None:
     """The annotated video's file name beside the report, when there is one (report["video"] or on disk)."""
     named = (report.get("video") or {}).get("file") if isinstance(report.get("video"), dict) else None
@@ -827,6 +837,8 @@ table.reps th:nth-child(3),table.reps td:nth-child(3),table.partials th:nth-chil
 table.reps th:nth-child(7),table.reps td:nth-child(7),table.partials th:nth-child(7),table.partials td:nth-child(7),
 table.reps th:nth-child(4),table.reps td:nth-child(4),table.partials th:nth-child(4),table.partials td:nth-child(4),
 table.holds th:nth-child(3),table.holds td:nth-child(3),table.holds th:nth-child(2),table.holds td:nth-child(2){display:none}
+table.sets th:nth-child(6),table.sets td:nth-child(6),table.sets th:nth-child(9),table.sets td:nth-child(9),
+table.sets th:nth-child(10),table.sets td:nth-child(10){display:none}
 .badge{white-space:normal}}
 @media print{section{break-inside:avoid}}
 """
@@ -866,3 +878,7 @@ _JS = """
   });
 })();
 """
+
+
+#: Building blocks shared with the workout page, so both pages look the same.
+card, table, date_text = _card, _table, _date

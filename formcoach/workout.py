@@ -875,7 +875,8 @@ def write_workout_report(record: WorkoutRecord, out_dir: str | Path) -> Path:
         set_dir = out / s["report_dir"]
         set_dir.mkdir(parents=True, exist_ok=True)
         path = set_dir / "report.json"
-        path.write_text(json.dumps(s["report"], indent=2) + "\n", encoding="utf-8")
+        planned = {"target_reps": s["target"]["reps"]} if s["target"]["reps"] else {}  # a set has a plan: "3 of 5 planned"
+        path.write_text(json.dumps({**s["report"], **planned}, indent=2) + "\n", encoding="utf-8")
         regenerate(path)
     path = out / "workout.json"
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -884,49 +885,45 @@ def write_workout_report(record: WorkoutRecord, out_dir: str | Path) -> Path:
 
 
 def render_workout_html(doc: dict[str, Any]) -> str:
-    """A small self-contained index page: totals and one row per set, linking to the set's report."""
+    """The workout index page, in the session report's style: totals, then one row per set linking to its report."""
+    from formcoach.report_html import ENDED_WORDS, card, page, plural, table
+
     e = html.escape
     t = doc["totals"]
     rows = []
     for s in doc["sets"]:
-        target = f"{s['target']['reps']} reps" if s["target"]["reps"] is not None else f"{s['target']['hold_s']:g} s hold"
+        target = (plural(s["target"]["reps"], "rep") if s["target"]["reps"] is not None
+                  else f"{s['target']['hold_s']:g} s hold")
         holds = ", ".join(f"{h:.1f} s" for h in s["holds_s"] if h is not None) or "–"
         setup = ("timed out" if s["setup_timed_out"] else
                  f"{s['setup_ready_s']:.1f} s" if s["setup_ready_s"] is not None else "skipped")
-        rows.append(
-            f"<tr><td>{s['index']}</td><td>{e(s['exercise_name'])}</td><td>{s['set']}/{s['of']}</td><td>{e(target)}</td>"
-            f"<td class=n>{s['rep_count']}</td><td>{e(holds)}</td><td class=n>{s['fault_count']}</td>"
-            f"<td>{'yes' if s['target_reached'] else 'no'}</td><td>{e(setup)}</td>"
-            f"<td class=n>{s['duration_s'] or 0:.1f} s</td><td><a href=\"{e(s['report_dir'])}/report.html\">report</a></td></tr>"
-        )
-    cards = [("Sets", f"{t['sets_done']} / {t['sets_planned']}"), ("Reps", t["reps"]), ("Holds done", t["holds_completed"]),
-             ("Faults", t["faults"]), ("Active", f"{t['active_s'] or 0:.0f} s"), ("Rest", f"{t['rest_s'] or 0:.0f} s")]
-    card_html = "".join(f"<div class=card><div class=l>{e(k)}</div><div class=v>{e(str(v))}</div></div>" for k, v in cards)
-    level = f" · level {e(doc['level'])}" if doc.get("level") else ""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>{e(doc['routine_name'])} — formcoach workout</title><style>{_CSS}</style></head><body><main>"
-        f"<header><div class=brand>formcoach · workout report</div><h1>{e(doc['routine_name'])}</h1>"
-        f"<div class=facts>{e(doc['source'] or '')}{level} · ended by {e(doc['ended_by'])}</div></header>"
-        f"<div class=cards>{card_html}</div>"
-        "<table><thead><tr><th>#</th><th>Exercise</th><th>Set</th><th>Target</th><th>Reps</th><th>Holds</th>"
-        "<th>Faults</th><th>On target</th><th>Setup ready</th><th>Length</th><th></th></tr></thead><tbody>"
-        f"{''.join(rows)}</tbody></table></main></body></html>\n"
+        reached = '<span class="ok">✓</span>' if s["target_reached"] else '<span class="badge">short</span>'
+        rows.append([str(s["index"]), f'<a href="{e(s["report_dir"])}/report.html">{e(s["exercise_name"])}</a>',
+                     f"{s['set']}/{s['of']}", e(target), str(s["rep_count"]), e(holds), str(s["fault_count"]), reached,
+                     e(setup), f"{s['duration_s'] or 0:.1f} s"])
+    done, planned = t["sets_done"], t["sets_planned"]
+    cards = [
+        card("Sets done", f"{done}<small> / {planned}</small>", f"{t['sets_on_target']} on target",
+             "good" if done == planned else "warn"),
+        card("Reps", str(t["reps"]), f"+{t['partial_reps']} partial, not counted" if t["partial_reps"] else "counted"),
+        card("Holds done", str(t["holds_completed"]), f"{t['hold_s'] or 0:.0f} s held"),
+        card("Form faults", str(t["faults"]), "see each set's report" if t["faults"] else "clean workout",
+             "bad" if t["faults"] else "good"),
+        card("Active", f"{t['active_s'] or 0:.0f} s", f"rest {t['rest_s'] or 0:.0f} s"),
+    ]
+    facts = [f"<span>Level <b>{e(doc['level'])}</b></span>"] if doc.get("level") else []
+    if doc.get("source"):
+        facts.append(f"<span>Source <b>{e(str(doc['source']))}</b></span>")
+    facts.append(f"<span>Ended: <b>{e(ENDED_WORDS.get(doc['ended_by'], doc['ended_by']))}</b></span>")
+    headers = ["#", "Exercise", "Set", "Target", "Reps", "Holds", "Faults", "On target", "Set-up", "Length"]
+    body = (
+        f'<header><div class="brand">formcoach · workout report</div><h1>{e(doc["routine_name"])}</h1>'
+        f'<div class="facts">{"".join(facts)}</div></header>'
+        f'<section class="cards">{"".join(cards)}</section>'
+        '<section><h2>Sets</h2><p class="hint">Each exercise links to its set\'s full report.</p>'
+        f'{table(headers, rows, "sets", 4)}</section>'
     )
-
-
-_CSS = (
-    "body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f6f7fb;color:#1f2937}"
-    "main{max-width:1000px;margin:0 auto;padding:24px}h1{margin:.2em 0}.brand{color:#6b7280;font-size:13px}"
-    ".facts{color:#4b5563}.cards{display:flex;gap:12px;flex-wrap:wrap;margin:20px 0}"
-    ".card{background:#fff;border-radius:10px;padding:12px 16px;box-shadow:0 1px 3px #0001;min-width:110px}"
-    ".card .l{color:#6b7280;font-size:12px;text-transform:uppercase}.card .v{font-size:24px;font-weight:600}"
-    "table{width:100%;border-collapse:collapse;background:#fff;border-radius:10px;overflow:hidden}"
-    "th,td{padding:8px 10px;border-bottom:1px solid #e5e7eb;text-align:left}td.n{text-align:right}"
-    "a{color:#4338ca}"
-)
+    return page(f"{doc['routine_name']} — formcoach workout", body)
 
 
 def workout_summary_text(record: WorkoutRecord) -> str:

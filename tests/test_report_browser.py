@@ -352,3 +352,24 @@ def test_video_loads_and_a_rep_row_seeks_it(browser, reports, tmp_path):
         tr.click(); setTimeout(() => done([v.currentTime, +tr.dataset.seek]), 5000); })""", await_promise=True)
     assert seek[1] > 0 and abs(seek[0] - seek[1]) < 0.15, seek
     assert browser.console_errors() == []
+
+
+def test_workout_page_shares_the_report_style_and_fits_a_phone(browser, tmp_path):
+    from conftest import ScriptedPose
+    from formcoach.workout import run_workout, write_workout_report
+    import test_workout as tw
+
+    rec = run_workout(tw.camera(35), ScriptedPose(tw.squats_then_superman), tw.routine(tw.TWO_EXERCISES), tw.CATALOG,
+                      rest_override_s=2.0)
+    write_workout_report(rec, tmp_path)
+    page = (tmp_path / "workout.html").read_text()
+    assert "ended by done" not in page and "all sets done" in page
+    assert 'class="card' in page and "svg.plot{" in page  # the session page's cards and stylesheet
+    _phone(browser)
+    try:
+        browser.open((tmp_path / "workout.html").as_uri())
+        found = browser.evaluate(OVERFLOW_JS)
+    finally:
+        browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+    assert found["bad"] == [] and found["scroll"] <= 390, found
+    assert browser.console_errors() == []
