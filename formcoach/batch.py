@@ -115,6 +115,8 @@ def plan_jobs(videos: Sequence[Path], root: Path, exercise: str | None, catalog_
 def run_job(job: BatchJob, analyze: AnalyzeFn) -> JobResult:
     """Analyse one video in this process; never raises for a bad video (the result says why)."""
     start = time.perf_counter()
+    if not Path(job.video).is_file():
+        return JobResult(job.video, job.exercise, job.out_dir, 2, f"{job.video}: video file not found", 0.0)
     if job.exercise is None:
         return JobResult(job.video, None, job.out_dir, 2, "cannot tell the exercise from the file name: pass --exercise", 0.0)
     err, crash = io.StringIO(), ""

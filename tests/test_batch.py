@@ -69,7 +69,10 @@ def test_plan_jobs_gives_each_video_its_folder_and_arguments(tmp_path):
     assert [Path(j.out_dir).name for j in jobs] == ["wall_squat_good", "wall_squat_good-2", "unknown"]
     assert jobs[0].argv[:4] == ("--specs", "S", "analyze", "x/wall_squat_good.mp4") and jobs[0].argv[-1] == "--no-video"
     assert jobs[2].exercise is None
-    assert run_job(jobs[2], fake_analyze).error.startswith("cannot tell the exercise")
+    assert run_job(jobs[2], fake_analyze).error == "z/unknown.mp4: video file not found"
+    (tmp_path / "unknown.mp4").write_bytes(b"video")
+    unknown = plan_jobs([tmp_path / "unknown.mp4"], tmp_path / "out", None, IDS)[0]
+    assert run_job(unknown, fake_analyze).error.startswith("cannot tell the exercise")
 
 
 def _jobs(tmp_path: Path) -> list[BatchJob]:
