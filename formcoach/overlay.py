@@ -249,29 +249,30 @@ class Overlay:
         return out
 
     def _counter(self, img: np.ndarray, result: FrameResult, s: float) -> None:
+        """Top-left panel: the rep count (or, for a hold-only exercise, the seconds held) in large type,
+        the hold bar with its target, then the displayed measures."""
         x0, y0 = int(10 * s), int(10 * s)
         lines = [f"{self.spec.metrics[n].label}: {format_value(result.metrics.get(n, math.nan), self.spec.metrics[n].unit)}"
                  for n in self.shown]
         width = max([int(200 * s), *(_text_size(t, 0.5 * s, 1)[0] + int(22 * s) for t in lines)])
-        rows = (result.hold_target_s is not None) + len(self.shown)
-        _panel(img, x0, y0, x0 + width, y0 + int((56 + 26 * rows) * s))
-        y = y0 + int(44 * s)
-        if self.spec.reps is not None:
-            count = str(result.rep_count)
-            _text(img, count, (x0 + int(10 * s), y), 1.5 * s, _WHITE, max(2, int(2 * s)))
-            cw, _ = _text_size(count, 1.5 * s, max(2, int(2 * s)))
-            _text(img, "rep" if result.rep_count == 1 else "reps", (x0 + int(18 * s) + cw, y), 0.65 * s)
-        else:
-            _text(img, self.spec.name, (x0 + int(10 * s), y - int(12 * s)), 0.5 * s)
-        if result.hold_target_s is not None:
-            y += int(30 * s)
-            elapsed = result.hold_elapsed_s or 0.0
-            frac = min(elapsed / result.hold_target_s, 1.0) if result.hold_target_s > 0 else 1.0
-            bx0, bx1 = x0 + int(10 * s), x0 + width - int(10 * s)
-            cv2.rectangle(img, (bx0, y - int(16 * s)), (bx1, y + int(5 * s)), (90, 90, 90), -1)
-            colour = _GOOD if frac >= 1.0 else _ACCENT
-            cv2.rectangle(img, (bx0, y - int(16 * s)), (bx0 + int((bx1 - bx0) * frac), y + int(5 * s)), colour, -1)
-            _text(img, f"hold {elapsed:.1f} / {result.hold_target_s:g} s", (bx0 + int(5 * s), y), 0.48 * s)
+        holds = result.hold_target_s is not None
+        _panel(img, x0, y0, x0 + width, y0 + int((60 + 40 * holds + 26 * len(lines)) * s))
+        y = y0 + int(46 * s)
+        elapsed = result.hold_elapsed_s or 0.0
+        big, small = ((str(result.rep_count), "rep" if result.rep_count == 1 else "reps") if self.spec.reps is not None
+                      else (f"{elapsed:.1f}", "s held"))
+        thick = max(2, int(2 * s))
+        _text(img, big, (x0 + int(10 * s), y), 1.5 * s, _WHITE, thick)
+        _text(img, small, (x0 + int(18 * s) + _text_size(big, 1.5 * s, thick)[0], y), 0.65 * s)
+        if holds:
+            target = result.hold_target_s
+            frac = min(elapsed / target, 1.0) if target > 0 else 1.0
+            bx0, bx1, by = x0 + int(10 * s), x0 + width - int(10 * s), y + int(12 * s)
+            cv2.rectangle(img, (bx0, by), (bx1, by + int(9 * s)), (90, 90, 90), -1)
+            cv2.rectangle(img, (bx0, by), (bx0 + int((bx1 - bx0) * frac), by + int(9 * s)), _GOOD if frac >= 1.0 else _ACCENT, -1)
+            y = by + int(30 * s)
+            what = f"hold {elapsed:.1f} of {target:g} s" if self.spec.reps is not None else f"target {target:g} s"
+            _text(img, what + (" - done" if frac >= 1.0 else ""), (bx0, y), 0.5 * s, _GOOD if frac >= 1.0 else _WHITE)
         for line in lines:
             y += int(26 * s)
             _text(img, line, (x0 + int(10 * s), y), 0.5 * s)
