@@ -60,7 +60,7 @@ def progress_text(exercise: str, rows: Sequence[SessionRow]) -> str:
 
 def _plot(series: Series, rows: Sequence[SessionRow], colour: str, width: float = 640, height: float = 170) -> str:
     """A line with dots over the sessions (equally spaced, dated below); gaps where not measured."""
-    left, right, top, bottom = 48.0, 12.0, 12.0, 40.0
+    left, right, top, bottom = 48.0, 48.0, 12.0, 40.0
     pts = [(i, v) for i, r in enumerate(rows) if (v := series.value(r)) is not None]
     head = f'<h3>{html.escape(series.title)}{f" ({series.unit})" if series.unit else ""}</h3>'
     if not pts:
@@ -80,7 +80,9 @@ def _plot(series: Series, rows: Sequence[SessionRow], colour: str, width: float 
     parts = [f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e5e7eb"/>'
              f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t:g}</text>' for t in ticks]
     step = max(1, len(rows) // 8)
-    parts += [f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle">{html.escape(r.date[:10])}</text>'
+    same_day = len({r.date[:10] for r in rows}) < len(rows)  # then the time tells sessions apart
+    parts += [f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle">'
+              f'{html.escape(r.date[5:16].replace("T", " ") if same_day else r.date[:10])}</text>'
               for i, r in enumerate(rows) if i % step == 0 or i == len(rows) - 1]
     d = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for k, (i, v) in enumerate(pts))
     parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"/>')
