@@ -229,7 +229,7 @@ _PAGE = """<!doctype html>
 <style>
 body {{ font: 15px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }} th, td {{ text-align: left; padding: .35em .7em; border-bottom: 1px solid #ddd; }}
-td.n {{ text-align: right; }} tr.failed td {{ color: #a00; }}
+td.n {{ text-align: right; white-space: nowrap; }} tr.failed td {{ color: #a00; }}
 </style></head><body>
 <h1>formcoach: {count} videos</h1>
 <p>{summary}</p>
