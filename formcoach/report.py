@@ -61,8 +61,12 @@ def _limits(c: Any) -> dict[str, Any]:
 def spec_summary(spec: ExerciseSpec) -> dict[str, Any]:
     """The spec's targets and limits in force (level applied) and human metric names: what the HTML
     report draws as target lines and bands, so report.json alone can rebuild the page."""
+    from formcoach.landmarks import model_version
+
     rule = spec.reps.rule if spec.reps is not None else None
     return {
+        "settings": {"level": spec.level, "spec_file": Path(spec.path).name, "pose_model": model_version(),
+                     "hold_target_s": spec.hold.rule.target_s if spec.hold is not None else None},
         "labels": {name: m.label for name, m in spec.metrics.items()},
         "reps": None if rule is None else {"metric": rule.metric, "start": rule.start, "target": rule.target,
                                            "partial_cue": rule.partial_cue, "return_cue": rule.incomplete_return_cue},

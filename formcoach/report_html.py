@@ -320,6 +320,9 @@ def _header(report: dict[str, Any], name: str) -> str:
         facts.append(f"<span><b>{report['fps']:g}</b> fps</span>")
     if report.get("view"):
         facts.append(f"<span>View <b>{_e(report['view'])}</b></span>")
+    settings = _spec_summary(report).get("settings") or {}
+    if settings.get("level"):
+        facts.append(f"<span>Level <b>{_e(settings['level'])}</b></span>")
     if isinstance(report.get("session_date"), str):
         facts.insert(0, f"<span><b>{_e(_date(report['session_date']))}</b></span>")
     if report.get("ended_by"):

@@ -172,6 +172,7 @@ class ExerciseSpec:
     templates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     spoken: Mapping[str, str] = field(default_factory=dict)
     display: tuple[str, ...] = ()  # metrics the overlay shows (1–3)
+    level: str | None = None  # the level applied by `at_level` (reports say which targets were in force)
 
     def with_hold_target(self, target_s: float) -> ExerciseSpec:
         """The same exercise with another hold target (a level or a routine's dose); texts that say the
@@ -192,7 +193,8 @@ class ExerciseSpec:
             known = ", ".join(self.levels) or "none"
             raise SpecError(f"{self.path}: no level {level!r} for {self.id} (levels: {known})")
         dose = self.levels[level]
-        return self.with_hold_target(dose.hold_s) if dose.hold_s is not None else self
+        spec = self.with_hold_target(dose.hold_s) if dose.hold_s is not None else self
+        return dataclasses.replace(spec, level=level)
 
     @property
     def needs_segmentation(self) -> bool:

@@ -458,3 +458,20 @@ def test_fault_thumbnails_without_any_frame_write_nothing(tmp_path):
     thumbs = FaultThumbnails(tmp_path)
     thumbs.on_events([_raised(0.0)])
     assert thumbs.count == 1 and list((tmp_path / "thumbs").iterdir()) == []
+
+
+def test_session_facts_say_when_which_level_and_how_it_ended():
+    report = holds_only()
+    report.update(session_date="2026-12-03T20:01:07+00:00", ended_by="end of video",
+                  spec_summary={"settings": {"level": "beginner", "hold_target_s": 5.0}})
+    page = render_html(report)
+    assert "3 Dec 2026, 20:01" in page and "Level <b>beginner</b>" in page and "end of the video" in page
+
+
+def test_report_json_carries_the_settings_in_force():
+    from formcoach.report import spec_summary
+
+    summary = spec_summary(get_spec("superman").at_level("beginner"))
+    assert summary["settings"]["level"] == "beginner" and summary["settings"]["hold_target_s"] == 5.0
+    assert summary["hold"]["target_s"] == 5.0 and summary["labels"]["arm_lift"] == "Arm lift"
+
