@@ -1,29 +1,27 @@
 """The HTML report: one self-contained page (inline CSS, inline SVG plots, base64 thumbnails) from report.json.
 
-Renders only what the report dict holds, so `formcoach report OUT/report.json` can rebuild it.
+Renders only what the report dict holds, so `formcoach report OUT/report.json` can rebuild it. The plots
+are drawn by `report_plots`, the shared wording (units, names, fault kinds) lives in `report_common`.
 Imports no cv2, mediapipe or matplotlib; works offline (no external references).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
-import math
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from formcoach import __version__
 from formcoach.errors import FormcoachError
 from formcoach.report import write_timeline_csv
+from formcoach.report_common import (
+    _counts_reps, _cue_limit, _duration, _e, _fault_unit, _finite, _human, _label, _n, _raw_unit, _s, _spec_summary,
+    _times_holds, _where, fault_groups, plural, value_text,
+)
+from formcoach.report_plots import _LINE_COLOURS, _data_script, _plots, _ticks  # noqa: F401 (colours, ticks: progress.py)
 
 HTML_NAME, CSV_NAME, THUMBS_DIR, VIDEO_NAME = "report.html", "metrics.csv", "thumbs", "annotated.mp4"
-
-# Plot geometry, in SVG user units (the SVG scales to the page width).
-_W, _ML, _MR, _MT, _MB = 960.0, 66.0, 18.0, 36.0, 36.0  # margins leave room for the larger phone text
-_PRIMARY_H, _OTHER_H = 270.0, 180.0
-_LINE_COLOURS = ("#4338ca", "#0e7490", "#a21caf", "#c2410c", "#4d7c0f", "#be123c")
-_UNITS = {"deg": "°", "torso": "× torso", "px": "px", "ratio": ""}
 
 
 def thumb_name(index: int) -> str:
@@ -117,106 +115,7 @@ def regenerate(report_json_path: Path) -> Path:
     return out
 
 
-# ---- small formatting helpers ------------------------------------------------------------------------
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _s(x: Any, digits: int = 1) -> str:
-    """Seconds for tables: '12.3 s', or '–' when missing."""
-    return f"{x:.{digits}f} s" if _finite(x) else "–"
-
-
-def _n(x: Any, digits: int = 1) -> str:
-    return f"{x:.{digits}f}" if _finite(x) else "–"
-
-
-def _duration(x: float) -> str:
-    """Seconds for cards: '42.5 s' or '3 min 05 s'."""
-    if x < 60:
-        return f"{x:.1f} s"
-    m, s = divmod(int(round(x)), 60)
-    return f"{m} min {s:02d} s"
-
-
-def _clock(t: float, t_end: float) -> str:
-    """Time-axis label: '25 s' for short sessions, '2:30' past two minutes."""
-    if t_end <= 120:
-        return f"{t:g} s"
-    m, sec = divmod(int(round(t)), 60)
-    return f"{m}:{sec:02d}"
-
-
-def _human(cue_or_metric: str) -> str:
-    return cue_or_metric.replace("_", " ").strip().capitalize()
-
-
-def _label(report: dict[str, Any], metric: str) -> str:
-    """A metric's human name (the spec's display name, from spec_summary) or its id in words."""
-    labels = _spec_summary(report).get("labels")
-    name = labels.get(metric) if isinstance(labels, dict) else None
-    return name if isinstance(name, str) and name else _human(metric)
-
-
-def _raw_unit(report: dict[str, Any], metric: str | None) -> str:
-    return (report.get("timeline") or {}).get("units", {}).get(metric, "") if metric else ""
-
-
-def value_text(x: Any, raw_unit: str) -> str:
-    """A measured value in its unit with sensible precision: '37°', '0.031', '0.42 × torso', '3.2 s'."""
-    if not _finite(x):
-        return "–"
-    if raw_unit == "deg":
-        return f"{round(x) + 0:d}°"
-    if raw_unit == "s":
-        return f"{x:.1f} s"
-    digits = 2 if abs(x) >= 0.1 else 3
-    suffix = {"torso": " × torso", "px": " px"}.get(raw_unit, "")
-    return f"{x:.{digits}f}{suffix}"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _unit(report: dict[str, Any], metric: str) -> str:
-    unit = (report.get("timeline") or {}).get("units", {}).get(metric, "")
-    return _UNITS.get(unit, unit)
-
-
-def _with_unit(value: str, unit: str) -> str:
-    return f"{value}{unit}" if unit == "°" else (f"{value} {unit}" if unit else value)
-
-
 # ---- what the report says --------------------------------------------------------------------------
-
-
-def _spec_summary(report: dict[str, Any]) -> dict[str, Any]:
-    """Optional `spec_summary` (thresholds, what the exercise counts); {} when the report has none."""
-    summary = report.get("spec_summary")
-    return summary if isinstance(summary, dict) else {}
-
-
-def _counts_reps(report: dict[str, Any]) -> bool:
-    summary = _spec_summary(report)
-    if "reps" in summary:
-        return summary["reps"] is not None
-    defaults = report.get("defaults") or {}
-    return defaults.get("reps") is not None or bool(report.get("reps")) or bool(report.get("partial_reps"))
-
-
-def _times_holds(report: dict[str, Any]) -> bool:
-    summary = _spec_summary(report)
-    if "hold" in summary:
-        return summary["hold"] is not None
-    defaults = report.get("defaults") or {}
-    return defaults.get("hold_s") is not None or bool(report.get("holds"))
 
 
 def time_under_tension(report: dict[str, Any]) -> float:
@@ -234,61 +133,6 @@ def time_under_tension(report: dict[str, Any]) -> float:
     if cur_end is not None:
         total += cur_end - cur_start
     return total
-
-
-def _thresholds(report: dict[str, Any], metric: str) -> list[tuple[float, str]]:
-    """(value, label) lines for one metric, from `spec_summary` only (never guessed)."""
-    summary, out = _spec_summary(report), []
-    reps = summary.get("reps")
-    if isinstance(reps, dict) and reps.get("metric") == metric:
-        for key, label in (("start", "rep starts"), ("target", "rep target")):
-            if _finite(reps.get(key)):
-                out.append((float(reps[key]), label))
-    hold = summary.get("hold")
-    for cond in (hold or {}).get("posture", []) if isinstance(hold, dict) else []:
-        if cond.get("metric") == metric:
-            for key in ("min", "max"):
-                if _finite(cond.get(key)):
-                    out.append((float(cond[key]), f"hold {key}"))
-    for cue in summary.get("cues", []):
-        if cue.get("metric") == metric and cue.get("aggregate") != "range":  # a range limit is not a level
-            for key in ("min", "max"):
-                if _finite(cue.get(key)):
-                    out.append((float(cue[key]), f"{_human(cue.get('id', 'cue')).lower()} limit"))
-    seen: dict[float, str] = {}
-    for value, label in out:  # one line per value; merge labels of coinciding thresholds
-        seen[value] = f"{seen[value]}, {label}" if value in seen else label
-    return sorted(seen.items())
-
-
-def _zones(report: dict[str, Any], metric: str) -> list[tuple[float | None, float | None, str, str]]:
-    """(low, high, kind, label) bands for one metric from `spec_summary` (None = open ended).
-
-    kind "target": where a rep must reach or a hold must stay; kind "limit": outside a form rule's range.
-    """
-    summary, out = _spec_summary(report), []
-    reps = summary.get("reps")
-    if isinstance(reps, dict) and reps.get("metric") == metric and _finite(reps.get("start")) and _finite(reps.get("target")):
-        up = reps["target"] > reps["start"]
-        out.append((reps["target"], None, "target", "rep target") if up else (None, reps["target"], "target", "rep target"))
-    hold = summary.get("hold")
-    for cond in (hold or {}).get("posture", []) if isinstance(hold, dict) else []:
-        if cond.get("metric") == metric and (_finite(cond.get("min")) or _finite(cond.get("max"))):
-            lo, hi = cond.get("min"), cond.get("max")
-            out.append((lo if _finite(lo) else None, hi if _finite(hi) else None, "target", "hold zone"))
-    for cue in summary.get("cues", []):
-        if cue.get("metric") != metric or cue.get("aggregate") == "range":
-            continue
-        name = _human(cue.get("id", "cue")).lower()
-        if _finite(cue.get("max")):
-            out.append((cue["max"], None, "limit", name))
-        if _finite(cue.get("min")):
-            out.append((None, cue["min"], "limit", name))
-    return out
-
-
-#: Smallest y-axis span per unit, so sensor noise is not blown up into drama (2° of wobble stays small).
-_MIN_SPAN = {"deg": 40.0, "torso": 0.5, "px": 50.0, "ratio": 0.04, "": 1.0}
 
 
 # ---- sections ------------------------------------------------------------------------------------------
@@ -471,56 +315,6 @@ def _holds_section(report: dict[str, Any]) -> str:
     return f"<section><h2>Holds</h2>{table}</section>"
 
 
-def fault_groups(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Faults grouped by cue, in order of first appearance: one card per fault type.
-
-    Each group: cue, message, severity, items [(index in report["faults"], fault)], worst (index).
-    """
-    groups: dict[str, dict[str, Any]] = {}
-    for i, f in enumerate(report.get("faults", [])):
-        g = groups.setdefault(str(f.get("cue", "")), {"cue": f.get("cue", ""), "message": f.get("message", ""),
-                                                      "severity": f.get("severity", "warning"), "items": []})
-        g["items"].append((i, f))
-    for g in groups.values():
-        g["worst"] = max(g["items"], key=lambda item: _badness(report, item[1]))[0]
-    return list(groups.values())
-
-
-def _cue_limit(report: dict[str, Any], cue: str) -> tuple[str | None, float | None, float | None]:
-    """(metric, min, max) of a cue from spec_summary; the rep metric for a partial, seconds for a short hold."""
-    summary = _spec_summary(report)
-    for c in summary.get("cues", []):
-        if c.get("id") == cue:
-            return c.get("metric"), c.get("min"), c.get("max")
-    reps, hold = summary.get("reps") or {}, summary.get("hold") or {}
-    if cue and cue in (reps.get("partial_cue"), reps.get("return_cue")):
-        up = _finite(reps.get("target")) and _finite(reps.get("start")) and reps["target"] > reps["start"]
-        return reps.get("metric"), (reps.get("target") if up else None), (None if up else reps.get("target"))
-    if cue and cue == hold.get("short_cue"):
-        return None, hold.get("target_s"), None
-    return None, None, None
-
-
-def _fault_unit(report: dict[str, Any], cue: str) -> str:
-    metric, _, _ = _cue_limit(report, cue)
-    if metric is None and cue == (_spec_summary(report).get("hold") or {}).get("short_cue"):
-        return "s"
-    return _raw_unit(report, metric)
-
-
-def _badness(report: dict[str, Any], f: dict[str, Any]) -> float:
-    """How far a fault's value is outside its limit (0 when unknown): picks the worst occurrence."""
-    _, low, high = _cue_limit(report, str(f.get("cue", "")))
-    v = f.get("value")
-    if not _finite(v):
-        return -1.0
-    return max((low - v) if _finite(low) else 0.0, (v - high) if _finite(high) else 0.0)
-
-
-def _where(f: dict[str, Any]) -> str:
-    return f"rep {f['rep']}" if f.get("rep") else (f"hold {f['hold']}" if f.get("hold") else "not counted")
-
-
 def _faults_section(report: dict[str, Any], thumbs_dir: Path | None, video: str | None = None) -> str:
     groups = fault_groups(report)
     if not groups:
@@ -571,202 +365,7 @@ def _not_judged_section(report: dict[str, Any]) -> str:
             '</section>')
 
 
-# ---- plots (inline SVG) -------------------------------------------------------------------------------
-
-
-def _ticks(lo: float, hi: float, target: int) -> list[float]:
-    """Round tick values in [lo, hi]: about `target` of them (the step just above the span/target), at least 3."""
-    raw = (hi - lo) / max(target, 1)
-    mag = 10 ** math.floor(math.log10(raw))
-    steps = [m * mag for m in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10)]
-    k = next(i for i, st in enumerate(steps) if st >= raw)
-    for step in reversed(steps[:k + 1]):
-        first = math.ceil(lo / step - 1e-9) * step
-        ticks = [round(first + j * step, 10) for j in range(int((hi - first) / step + 1e-9) + 1)]
-        if len(ticks) >= 3:
-            break
-    return ticks
-
-
-def _segments(ts: Sequence[float], values: Sequence[Any]) -> list[list[tuple[float, float]]]:
-    """Runs of finite (t, value) samples; a null/NaN breaks the line."""
-    runs, cur = [], []
-    for t, v in zip(ts, values):
-        if _finite(v) and _finite(t):
-            cur.append((t, float(v)))
-        elif cur:
-            runs.append(cur)
-            cur = []
-    if cur:
-        runs.append(cur)
-    return runs
-
-
-def _decimate(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Keep first/min/max/last per pixel column (points already in pixels): same look, fewer bytes."""
-    if len(points) <= 2 * (points[-1][0] - points[0][0]) + 4:
-        return points
-    out: list[tuple[float, float]] = []
-    bucket: list[tuple[float, float]] = []
-
-    def flush() -> None:
-        keep = {0, len(bucket) - 1, min(range(len(bucket)), key=lambda k: bucket[k][1]),
-                max(range(len(bucket)), key=lambda k: bucket[k][1])}
-        out.extend(bucket[k] for k in sorted(keep))
-
-    for p in points:
-        if bucket and int(p[0]) != int(bucket[0][0]):
-            flush()
-            bucket = []
-        bucket.append(p)
-    if bucket:
-        flush()
-    return out
-
-
-def _path(run: list[tuple[float, float]]) -> str:
-    pts = _decimate(run)
-    d = f"M{pts[0][0]:.1f},{pts[0][1]:.1f}" + "".join(f"L{x:.1f},{y:.1f}" for x, y in pts[1:])
-    return d if len(pts) > 1 else d + "h0"  # a lone sample still shows as a dot (round caps)
-
-
-def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, primary: bool) -> str:
-    """One metric over time: line with NaN breaks, rep/hold bands, fault ticks, thresholds."""
-    tl = report["timeline"]
-    ts, values = tl.get("t", []), tl["metrics"][metric]
-    unit = _unit(report, metric)
-    t_end = max([x for x in (report.get("duration_s"), ts[-1] if ts else None) if _finite(x)] or [1.0])
-    t_end = max(t_end, 1e-3)
-    finite = [float(v) for v in values if _finite(v)]
-    lines = _thresholds(report, metric)
-    span_values = finite + [v for v, _ in lines]
-    lo, hi = (min(span_values), max(span_values)) if span_values else (0.0, 1.0)
-    min_span = _MIN_SPAN.get(_raw_unit(report, metric), 1.0)
-    if hi - lo < min_span:  # centre the data in a span that shows noise as noise
-        mid = (lo + hi) / 2
-        lo, hi = mid - min_span / 2, mid + min_span / 2
-    pad = 0.08 * (hi - lo)
-    lo, hi = lo - pad, hi + pad
-    x0, x1, y0, y1 = _ML, _W - _MR, _MT, height - _MB
-
-    def px(t: float) -> float:
-        return x0 + (x1 - x0) * min(max(t / t_end, 0.0), 1.0)
-
-    def py(v: float) -> float:
-        return y1 - (y1 - y0) * (v - lo) / (hi - lo)
-
-    label = _label(report, metric) + (f" ({unit})" if unit else "")
-    parts = [
-        f'<svg class="plot" viewBox="0 0 {_W:.0f} {height:.0f}" width="100%" role="img" '
-        f'aria-label="{_e(label)} over time" data-metric="{_e(metric)}" data-unit="{_e(unit)}" '
-        f'data-x0="{x0:.1f}" data-x1="{x1:.1f}" data-t1="{t_end:.3f}">',
-        f'<rect class="frame" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}"/>',
-    ]
-    # target and limit zones, then rep/hold bands, so the line is drawn over them
-    for z_lo, z_hi, kind, text in _zones(report, metric):
-        top, bottom = py(min(z_hi if z_hi is not None else hi, hi)), py(max(z_lo if z_lo is not None else lo, lo))
-        if bottom - top < 0.5:
-            continue
-        parts.append(f'<g class="zone {kind}"><title>{_e(text)}</title><rect x="{x0:.1f}" y="{top:.1f}" '
-                     f'width="{x1 - x0:.1f}" height="{bottom - top:.1f}"/></g>')
-    for kind, items in (("rep", report.get("reps", [])), ("partial", report.get("partial_reps", [])),
-                        ("hold", report.get("holds", []))):
-        for item in items:
-            if not (_finite(item.get("start_s")) and _finite(item.get("end_s"))):
-                continue
-            a, b = px(item["start_s"]), px(item["end_s"])
-            title = {"rep": "Rep", "partial": "Partial rep", "hold": "Hold"}[kind]
-            tip = f"{title} {item.get('index', '')}: {item['start_s']:.1f}–{item['end_s']:.1f} s"
-            parts.append(f'<g class="{kind}-band"><title>{_e(tip)}</title>'
-                         f'<rect x="{a:.1f}" y="{y0:.1f}" width="{max(b - a, 0.5):.1f}" height="{y1 - y0:.1f}"/>')
-            if kind == "hold":
-                parts.append(f'<rect class="strip" x="{a:.1f}" y="{y1 - 5:.1f}" width="{max(b - a, 0.5):.1f}" height="5"/>')
-            if primary and kind != "hold" and b - a > 10:
-                text = str(item.get("index", "")) if kind == "rep" else "partial"
-                parts.append(f'<text class="band-label" x="{(a + b) / 2:.1f}" y="{y0 + 13:.1f}">{_e(text)}</text>')
-            elif primary and kind == "hold" and b - a > 24:
-                parts.append(f'<text class="band-label hold" x="{(a + b) / 2:.1f}" y="{y1 - 9:.1f}">'
-                             f'hold {_e(item.get("index", ""))}</text>')
-            parts.append("</g>")
-    # axes and grid
-    for v in _ticks(lo, hi, 4 if primary else 3) if span_values else ():
-        y = py(v)
-        parts.append(f'<line class="grid" x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="ytick" x="{x0 - 6:.1f}" y="{y:.1f}">{v:g}{"°" if unit == "°" else ""}</text>')
-    for t in _ticks(0.0, t_end, 10):
-        x = px(t)
-        parts.append(f'<line class="xtick" x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y1 + 4:.1f}"/>'
-                     f'<text class="xlabel" x="{x:.1f}" y="{y1 + 6:.1f}">{_clock(t, t_end)}</text>')
-    parts.append(f'<text class="axis-title" x="{x0:.1f}" y="{y0 - 8:.1f}">{_e(label)}</text>')
-    for v, text in lines:
-        y = py(v)
-        parts.append(f'<g class="threshold"><line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text x="{x1 - 4:.1f}" y="{y - 4:.1f}">{_e(text)} {_e(value_text(v, _raw_unit(report, metric)))}</text></g>')
-    # the series itself
-    runs = _segments(ts, values)
-    d = " ".join(_path([(px(t), py(v)) for t, v in run]) for run in runs)
-    if d:
-        parts.append(f'<path class="series" d="{d}" stroke="{colour}"/>')
-    else:
-        parts.append(f'<text class="nodata" x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2:.1f}">'
-                     'no values: this could not be measured in this session</text>')
-    # faults: a tick at the worst moment, numbered like the fault cards (one number per fault type)
-    for k, g in enumerate(fault_groups(report)):
-        for i, f in g["items"]:
-            if not _finite(f.get("t_s")):
-                continue
-            x = px(f["t_s"])
-            tip = f"#{k + 1} at {f['t_s']:.1f} s ({_where(f)}): {_human(f.get('cue', ''))} — {f.get('message', '')}"
-            parts.append(f'<g class="fault-marker" data-fault="{i}" data-seek="{f["t_s"]:.2f}"><title>{_e(tip)}</title>'
-                         f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0:.1f}" y2="{y1:.1f}"/>'
-                         + (f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="8"/><text x="{x:.1f}" y="{y0 + 3.5:.1f}">{k + 1}</text>'
-                            if primary else f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="3"/>')
-                         + "</g>")
-    parts.append(f'<g class="cursor" visibility="hidden"><line y1="{y0:.1f}" y2="{y1:.1f}"/>'
-                 f'<text y="{y0 + 14:.1f}"></text></g></svg>')
-    return "".join(parts)
-
-
-def _plots(report: dict[str, Any]) -> str:
-    tl = report.get("timeline") or {}
-    metrics = list(tl.get("metrics") or {})
-    if not metrics:
-        return ""
-    primary = tl.get("primary") if tl.get("primary") in metrics else metrics[0]
-    order = [primary, *(m for m in metrics if m != primary)]
-    legend = ['<div class="legend">']
-    if report.get("reps"):
-        legend.append('<span class="li"><span class="lg rep"></span>counted rep</span>')
-    if report.get("partial_reps"):
-        legend.append('<span class="li"><span class="lg partial"></span>partial rep</span>')
-    if report.get("holds"):
-        legend.append('<span class="li"><span class="lg hold"></span>hold</span>')
-    if report.get("faults"):
-        legend.append('<span class="li"><span class="lg fault"></span>fault at its worst moment (number = card below)</span>')
-    if any(_thresholds(report, m) for m in metrics):
-        legend.append('<span class="li"><span class="lg threshold"></span>target or limit</span>')
-    if any(z[2] == "target" for m in metrics for z in _zones(report, m)):
-        legend.append('<span class="li"><span class="lg target"></span>target zone</span>')
-    if any(z[2] == "limit" for m in metrics for z in _zones(report, m)):
-        legend.append('<span class="li"><span class="lg limit"></span>outside a form limit</span>')
-    legend.append("</div>")
-    figures = []
-    for k, metric in enumerate(order):
-        svg = _plot_svg(report, metric, _LINE_COLOURS[k % len(_LINE_COLOURS)], _PRIMARY_H if k == 0 else _OTHER_H, k == 0)
-        figures.append(f'<figure class="{"primary" if k == 0 else "other"}">{svg}</figure>')
-        if k == 0 and len(order) > 1:
-            figures.append("<h3>Other measurements</h3>")
-    return f'<section><h2>Over time</h2>{"".join(legend)}{"".join(figures)}</section>'
-
-
-def _data_script(report: dict[str, Any]) -> str:
-    """Timeline as JSON for the hover readout (the SVG itself needs no script)."""
-    tl = report.get("timeline") or {}
-    if not tl.get("metrics"):
-        return ""
-    data = json.dumps({"t": tl.get("t", []), "metrics": tl["metrics"]}, separators=(",", ":"), allow_nan=False)
-    data = data.replace("</", "<\\/")  # a "</script>" inside a string must not end the element
-    return f'<script type="application/json" id="fc-timeline">{data}</script>'
+# ---- style (shared with the workout page) --------------------------------------------------------------
 
 
 _CSS = """
