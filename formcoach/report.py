@@ -355,16 +355,11 @@ def summary_text(record: SessionRecord) -> str:
     detected = record.frames_with_pose / record.frames_total if record.frames_total else 0.0
     lines.append(f"  person detected in {detected:.0%} of {record.frames_total} analysed frames")
     if record.frames_dropped:  # a live source skipped frames the analysis could not keep up with
-        from formcoach.consumers import DROPPED_WARN
-
         offered = record.frames_total + record.frames_dropped
         share = record.frames_dropped / offered
         rate = record.frames_total / record.duration_s if record.duration_s > 0 else 0.0
         lines.append(f"  analysed {rate:.0f} frames per second; {record.frames_dropped} of the camera's {offered} frames "
-                     f"({share:.0%}) were dropped")
-        if share > DROPPED_WARN:
-            lines.append("  warning: the analysis fell behind the camera: fast reps can be missed and holds timed "
-                         "coarsely; close other programs or use a faster computer")
+                     f"({share:.0%}) were dropped")  # the live command warns when that is too many
     if record.frames_total and record.frames_with_pose == 0:
         lines.append("  nobody was seen: check that your whole body is in the picture and the room is lit")
     if not doc["view_ok"]:
