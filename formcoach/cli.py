@@ -171,11 +171,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     recorder = TrackBuilder(record_masks=spec.needs_segmentation) if args.save_landmarks else None
     landmarks = LandmarkTrack.load(args.landmarks) if args.landmarks else None
     journal = None
+    others = [] if landmarks is not None else [_second_person_check()]  # replayed landmarks: no model to ask
 
     def per_source(info) -> list:
         nonlocal journal
         journal = _journal(spec, out_dir, str(args.video), info.fps)
-        made: list = [journal, Progress(info.frame_count)]
+        made: list = [journal, Progress(info.frame_count), *others]
         if not args.no_video:
             made.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", info.fps))
         return made
@@ -190,7 +191,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise _crashed(exc, out_dir, journal) from exc
     if recorder is not None:
         recorder.save(out_dir / "landmarks.npz")
+    record.warnings += [w for w in (c.warning() for c in others) if w]
     return _remember(args, out_dir / "report.json", _finish(record, out_dir, args.quiet, journal))
+
+
+def _second_person_check():
+    """Looks for someone else in the picture every few seconds, with a second pose model."""
+    from formcoach.person_lock import SecondPersonCheck
+    from formcoach.pose import create_pose
+
+    return SecondPersonCheck(lambda: create_pose(segmentation=False))
 
 
 def cmd_analyze_batch(args: argparse.Namespace) -> int:
@@ -303,7 +313,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     out_dir = _out_dir(args, Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S"))
     journal = _journal(spec, out_dir, source.info.name, source.info.fps)
     stop = _stopper()
-    consumers: list = [stop, journal, EventLog(sys.stdout), *window, *_thumbnails(spec, out_dir)]
+    others = _second_person_check()
+    consumers: list = [stop, journal, EventLog(sys.stdout), *window, *_thumbnails(spec, out_dir), others]
     estimator = None
     try:
         stop.__enter__()
@@ -336,7 +347,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     if getattr(source, "unplugged", False):
         record.ended_by = "camera lost"
     record.frames_dropped = getattr(source, "dropped", 0)
-    record.warnings += [*getattr(source, "warnings", ()), *_dropped_warning(record)]
+    record.warnings += [*getattr(source, "warnings", ()), *_dropped_warning(record), *filter(None, [others.warning()])]
     return _remember(args, out_dir / "report.json", _finish(record, out_dir, quiet=False, journal=journal))
 
 
