@@ -187,7 +187,8 @@ def score_clip(row: dict[str, str], as_exercise: str | None = None) -> ClipScore
     score.faults = {f.cue for f in record.faults}
     score.not_judged = {n.cue: n.reason for n in record.not_judged}
     score.holds = [(h.start_s, h.end_s) for h in record.holds]
-    score.confidence = getattr(record, "count_confidence", "") or ""
+    conf = record.count_confidence
+    score.confidence = "" if conf is None else (conf.level.value if conf.level.value == "high" else f"low ({conf.cycles})")
     if record.views:
         total = sum(record.views.values())
         score.views_seen = " ".join(f"{v}{100 * n // total}" for v, n in sorted(record.views.items(), key=lambda kv: -kv[1]))
@@ -232,8 +233,13 @@ def print_summary(scores: list[ClipScore]) -> None:
     worse = [s.file for s in scores if s.firm and s.got is not None and s.ref is not None and s.true_reps
              and abs(s.got - s.true_reps) > abs(s.ref - s.true_reps)]
     print(f"- clips where formcoach is further from the label than the reference: {', '.join(worse) or 'none'}")
-    low = [s.file for s in scores if s.confidence == "low"]
+    low = [s.file for s in scores if s.confidence.startswith("low")]
     print(f"- counts marked low-confidence: {', '.join(low) or 'none'}")
+    firm = [s for s in scores if s.firm and s.got is not None and s.true_reps is not None]
+    wrong = [s for s in firm if s.got != s.true_reps]
+    flagged = [s for s in wrong if s.confidence.startswith("low")]
+    false_low = [s for s in firm if s.got == s.true_reps and s.confidence.startswith("low")]
+    print(f"- wrong counts flagged low-confidence: {len(flagged)}/{len(wrong)}; right counts flagged low: {len(false_low)}/{len(firm) - len(wrong)}")
     for key, title in (("exercise", "per exercise"), ("view", "per camera view")):
         print(f"\n| {title} | clips | formcoach | reference |\n|---|---|---|---|")
         for value in sorted({getattr(s, key) for s in scores if s.firm}):

@@ -86,6 +86,7 @@ class Rep:
     tempo: Tempo
     faults: tuple[str, ...] = ()
     partial_cue: str | None = None  # set on partial reps: why it did not count
+    unseen_s: float = 0.0  # seconds of the rep the person was not seen (e.g. a lockout hidden by the plates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +215,4 @@ class FrameResult:
     view: str | None
     side: str | None
     events: tuple[Event, ...] = field(default_factory=tuple)
+    rep_value: float = float("nan")  # what the rep counter saw (the rep metric, or its fallback in its units)

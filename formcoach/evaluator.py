@@ -80,6 +80,7 @@ class Evaluator:
         in_rep = bool(self.reps and self.reps.in_rep)
         holding = bool(self.hold and self.hold.holding)
         metrics = self.bank.update(frame, side, in_rep=in_rep, holding=holding)
+        rep_value = math.nan
 
         if self.reps is not None:
             if self.reps.in_rep:
@@ -88,7 +89,8 @@ class Evaluator:
                 self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
                 self._rep_times.append(t)
             was_in_rep = self.reps.in_rep
-            for ev in self.reps.update(t, self._rep_value(metrics)):
+            rep_value = self._rep_value(metrics)
+            for ev in self.reps.update(t, rep_value):
                 events += self._on_rep_event(ev, t, view)
             if self.reps.in_rep and not was_in_rep:
                 self._attempt += 1
@@ -117,6 +119,7 @@ class Evaluator:
             pose=frame,
             metrics=metrics,
             rep_count=self.rep_count,
+            rep_value=rep_value,
             rep_phase=self.reps.phase if self.reps else None,
             hold_elapsed_s=self.hold.elapsed_s if self.hold else None,
             hold_target_s=self.spec.hold.rule.target_s if self.spec.hold else None,
@@ -150,6 +153,9 @@ class Evaluator:
         """
         reps = self.spec.reps
         value = metrics[reps.rule.metric]
+        if value != value and reps.fallback is not None:  # e.g. ankles out of the picture: the hip angle
+            backup = metrics.get(reps.fallback.metric, math.nan)
+            value = reps.rule.start + reps.fallback.progress(backup) * (reps.rule.target - reps.rule.start)
         if reps.start_requires and value == value and reps.rule.progress(value) <= 0.0:
             if not all(c.holds(metrics.get(c.metric, math.nan)) for c in reps.start_requires):
                 return reps.rule.start + 0.01 * (reps.rule.target - reps.rule.start)

@@ -32,10 +32,16 @@ class RepRule:
             as an incomplete return (as the same fraction of the range, measured from `target`).
         partial_cue: cue id recorded on a partial rep (left start, never reached target).
         partial_message: what to tell the user about that partial.
+        partial_at_end: an attempt still short of the target when the stream ends is a partial
+            (a wall sit held too high to the end of the clip). Off by default: many rest postures
+            lie between start and target (arms hanging in arm circles).
         incomplete_return_cue: cue id for "reached target, came back part way, went to the target
             again without re-entering the start zone" (e.g. "no_full_hang"); None = not checked.
         incomplete_return_message: what to tell the user about that.
         max_gap_s: a metric gap (NaN) longer than this aborts the rep in progress; seconds.
+        bridge_gap_s: a rep that had reached the target before a longer gap still counts when the
+            person reappears in the start zone within this many seconds: the return happened
+            unseen (a lockout with the head out of the picture). The rep records `unseen_s`.
         target_margin: fraction of |target - start| the metric must come back past `target` before
             the target zone counts as left (hysteresis against jitter at the target edge).
         adapt_start: the person's own rest posture widens the start zone: when the most start-ward
@@ -52,9 +58,11 @@ class RepRule:
     partial_after: float | None = None
     partial_cue: str = "too_shallow"
     partial_message: str = "Go further"
+    partial_at_end: bool = False
     incomplete_return_cue: str | None = None
     incomplete_return_message: str = ""
     max_gap_s: float = 1.0
+    bridge_gap_s: float = 3.0
     target_margin: float = 0.05
     adapt_start: float = 0.25
 
@@ -65,8 +73,8 @@ class RepRule:
         if self.partial_after is not None and not 0.0 < self.partial_fraction < 1.0:
             raise ValueError(f"RepRule({self.metric!r}): partial_after must lie strictly between start "
                              f"{self.start} and target {self.target}, got {self.partial_after}")
-        if self.min_duration_s < 0 or self.max_gap_s <= 0:
-            raise ValueError(f"RepRule({self.metric!r}): need min_duration_s >= 0 and max_gap_s > 0, "
+        if self.min_duration_s < 0 or self.max_gap_s <= 0 or self.bridge_gap_s < 0:
+            raise ValueError(f"RepRule({self.metric!r}): need min_duration_s >= 0, max_gap_s > 0, bridge_gap_s >= 0, "
                              f"got {self.min_duration_s}, {self.max_gap_s}")
         if not 0.0 <= self.target_margin < 1.0:
             raise ValueError(f"RepRule({self.metric!r}): target_margin must be in [0, 1), got {self.target_margin}")
@@ -100,6 +108,9 @@ class RepCounter:
       first rep joined mid-descent counts once it reaches the target and comes back. Such a joined
       excursion that turns back before the target is neither a rep nor a partial (a person walking
       in is not attempting a rep).
+    - **Unseen returns.** A rep past the target when the person is lost for longer than
+      `max_gap_s` is kept aside; if they reappear in the start zone within `bridge_gap_s`, it
+      counts with `unseen_s` set (they cannot have got there without coming up).
     - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
@@ -133,6 +144,7 @@ class RepCounter:
         self._last_valid_t: float | None = None
         self._last_start_t = 0.0  # last frame seen in the start zone
         self._last_start_v = math.nan
+        self._pending: tuple[float, Rep] | None = None  # (lost at, rep past target) across a long gap
         self._rest_p = math.inf  # most start-ward turn or standstill seen (the person's own rest posture)
         self._swing_to_start = True  # zig-zag of the progress: heading start-ward (or target-ward)
         self._swing_p = math.inf  # extreme of the current swing, and since when it has not improved
@@ -223,6 +235,9 @@ class RepCounter:
             return ()
         self._last_valid_t = t
         p = self.rule.progress(value)
+        bridged = self._bridge(t, value, p)
+        if bridged:
+            return bridged
         if self.rule.adapt_start > 0:
             self._follow_rest(t, p)
         at_start = p <= self.start_edge
@@ -268,14 +283,35 @@ class RepCounter:
         return tuple(events)
 
     def finish(self, t: float) -> tuple[Event, ...]:
-        """End of the stream. An attempt still short of the target (a shallow wall sit held to the
-        end of the clip) is a partial if it went deep and long enough; a rep past the target is
-        not counted (it never came back), and nothing else changes."""
-        if self._phase is not RepPhase.ECCENTRIC or self._joined or self._last_valid_t is None:
+        """End of the stream. With `partial_at_end`, an attempt still short of the target (a shallow
+        wall sit held to the end of the clip) is a partial if it went deep and long enough; a rep
+        past the target is never counted (it did not come back)."""
+        if not self.rule.partial_at_end or self._phase is not RepPhase.ECCENTRIC or self._joined:
+            return ()
+        if self._last_valid_t is None:
             return ()
         return tuple(self._end_excursion(self._last_valid_t, self._last_start_v))
 
     # ---- internals ----------------------------------------------------------------------------
+
+    def _bridge(self, t: float, value: float, p: float) -> tuple[Event, ...]:
+        """First frame after a long gap: complete a rep that was past the target, if now at start."""
+        if self._pending is None:
+            return ()
+        lost_at, seen = self._pending
+        self._pending = None
+        if p > self.start_edge or t - lost_at > self.rule.bridge_gap_s:
+            return ()
+        self._armed, self._phase = True, RepPhase.START
+        self._last_start_t, self._last_start_v = t, value
+        rep = Rep(
+            index=len(self._reps) + 1, start_s=seen.start_s, end_s=t, bottom_s=seen.bottom_s,
+            min=min(seen.min, value), max=max(seen.max, value),
+            tempo=Tempo(down_s=seen.bottom_s - seen.start_s, pause_s=0.0, up_s=t - seen.bottom_s),
+            unseen_s=t - lost_at,
+        )
+        self._reps.append(rep)
+        return (RepCompleted(t=t, rep=rep, count=len(self._reps)),)
 
     def _follow_rest(self, t: float, p: float) -> None:
         """Update the person's rest posture: the most start-ward place in the start half of the range
@@ -309,6 +345,10 @@ class RepCounter:
         self._post_lo = self._post_hi = value
 
     def _abort(self) -> None:
+        if self._phase in (RepPhase.TARGET, RepPhase.CONCENTRIC) and self._last_valid_t is not None:
+            rep = Rep(index=0, start_s=self._rep_start_t, end_s=self._last_valid_t, bottom_s=self._bottom_t,
+                      min=self._lo, max=self._hi, tempo=Tempo(0.0, 0.0, 0.0))
+            self._pending = (self._last_valid_t, rep)
         self._armed = False
         self._phase = RepPhase.START
         self._last_valid_t = None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 import numpy as np
 
+from formcoach.confidence import CountConfidence, count_confidence
 from formcoach.core import CueRaised, Event, FrameResult, Hold, HoldEnded, NotJudged, PoseFrame, Rep
 from formcoach.evaluator import Evaluator
 from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
@@ -48,6 +49,7 @@ class SessionRecord:
     t: list[float] = field(default_factory=list)
     series: dict[str, list[float]] = field(default_factory=dict)  # metric -> per-frame values
     rep_counts: list[int] = field(default_factory=list)
+    rep_values: list[float] = field(default_factory=list)  # what the rep counter saw, per frame
     events: list[Event] = field(default_factory=list)
     reps: list[Rep] = field(default_factory=list)
     partial_reps: list[Rep] = field(default_factory=list)
@@ -57,6 +59,7 @@ class SessionRecord:
     ended_by: str = "end of video"  # or "interrupted", "camera lost", "quit"
     views: dict[str, int] = field(default_factory=dict)  # view -> frames
     warnings: list[str] = field(default_factory=list)  # what may make the numbers wrong (said in the report)
+    count_confidence: CountConfidence | None = None  # None for hold-only exercises
 
     @property
     def interrupted(self) -> bool:
@@ -70,6 +73,7 @@ class SessionRecord:
         for name, value in result.metrics.items():
             self.series.setdefault(name, []).append(value)
         self.rep_counts.append(result.rep_count)
+        self.rep_values.append(result.rep_value)
         if result.view:
             self.views[result.view] = self.views.get(result.view, 0) + 1
 
@@ -135,12 +139,25 @@ def run_session(
         if record.interrupted:
             closing = _unfinished_not_short(record, closing)
         record.warnings += [w for w in (lock.warning(),) if w]
+        record.count_confidence = _judge_count(record)
         if closing:
             for consumer in consumers:
                 on_events = getattr(consumer, "on_events", None)
                 if on_events is not None:
                     on_events(closing)
     return record
+
+
+def _judge_count(record: SessionRecord) -> CountConfidence | None:
+    """The count's confidence from the rep metric's own rhythm and what was not seen."""
+    reps = record.spec.reps
+    if reps is None:
+        return None
+    rule = reps.rule
+    return count_confidence(
+        record.rep_values, rule.start, rule.target, len(record.reps), len(record.partial_reps),
+        unseen_reps=sum(1 for r in record.reps if r.unseen_s > 0),
+    )
 
 
 def _unfinished_not_short(record: SessionRecord, closing: tuple[Event, ...]) -> tuple[Event, ...]:

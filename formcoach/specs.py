@@ -129,9 +129,26 @@ class CueSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RepFallback:
+    """A second metric that drives the reps while the rep metric cannot be measured.
+
+    Its own `start`/`target` map it onto the rep metric's range (progress 0 at start, 1 at target),
+    e.g. a squat counted on the hip angle while the ankles are out of the picture.
+    """
+
+    metric: str
+    start: float
+    target: float
+
+    def progress(self, value: float) -> float:
+        return (value - self.start) / (self.target - self.start)
+
+
+@dataclass(frozen=True, slots=True)
 class RepsSpec:
     rule: RepRule
     start_requires: tuple[Condition, ...] = ()  # the start zone also needs these (e.g. arms straight)
+    fallback: RepFallback | None = None  # used on frames where the rep metric is not measurable
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,9 +584,10 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             partial_cue, partial_say = pr.str("cue"), _text(pr, "say")
             templates[partial_cue] = (partial_say, _text(pr, "short", ""))
             partial_after = pr.num("after", None)
+            partial_at_end = pr.flag("at_end", _default(RepRule, "partial_at_end"))
             pr.done()
         else:
-            partial_after = None
+            partial_after, partial_at_end = None, _default(RepRule, "partial_at_end")
         ret_cue, ret_say = None, ""
         if rr.has("incomplete_return"):
             ir = rr.child("incomplete_return", rr.raw("incomplete_return"))
@@ -594,13 +612,26 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             partial_after=partial_after,
             partial_cue=partial_cue,
             partial_message=partial_say,
+            partial_at_end=partial_at_end,
             incomplete_return_cue=ret_cue,
             incomplete_return_message=ret_say,
             max_gap_s=rr.seconds("max_gap_s", _default(RepRule, "max_gap_s"), positive=True),
+            bridge_gap_s=rr.seconds("bridge_gap_s", _default(RepRule, "bridge_gap_s")),
             adapt_start=rr.num("adapt_start", _default(RepRule, "adapt_start"), minimum=0.0, maximum=0.5),
         )
+        fallback = None
+        if rr.has("fallback"):
+            fr = rr.child("fallback", rr.raw("fallback"))
+            fb_metric = fr.str("metric")
+            if fb_metric not in metrics or fb_metric == metric:
+                fr.fail(f"expected another metric of this spec ({', '.join(m for m in metrics if m != metric)}), "
+                        f"found {fb_metric!r}", "metric")
+            fallback = RepFallback(metric=fb_metric, start=fr.num("start"), target=fr.num("target"))
+            if fallback.start == fallback.target:
+                fr.fail("start and target must differ", "target")
+            fr.done()
         rr.done()
-        reps = RepsSpec(rule=rule, start_requires=tuple(start_requires))
+        reps = RepsSpec(rule=rule, start_requires=tuple(start_requires), fallback=fallback)
 
     hold = None
     if r.has("hold"):

@@ -334,7 +334,8 @@ def test_quick_shallow_attempt_is_a_partial_but_a_quick_blip_is_not() -> None:
 def test_shallow_attempt_held_to_the_end_is_a_partial() -> None:
     """A wall sit held too high until the clip ends: reported as a partial at the end, not lost."""
     t, v = path([(0, 170), (1, 170), (2, 130), (12, 130)])
-    counter, events = run(SQUAT, t, v)
+    assert run(SQUAT, t, v)[0].finish(float(t[-1])) == ()  # off by default
+    counter, events = run(RepRule(metric="knee", start=160, target=100, partial_at_end=True), t, v)
     assert events == [] and counter.partials == []
     (partial,) = counter.finish(float(t[-1]))
     assert isinstance(partial, PartialRep) and 1.0 <= partial.rep.start_s <= 1.25 and counter.count == 0
@@ -344,3 +345,14 @@ def test_finish_does_not_count_a_rep_stuck_at_the_target() -> None:
     t, v = path([(0, 170), (1, 170), (2, 90), (6, 90)])
     counter, _ = run(SQUAT, t, v)
     assert counter.finish(float(t[-1])) == () and counter.count == 0 and counter.partials == []
+
+
+@pytest.mark.parametrize("lost_s, counted", [(2.0, 1), (4.0, 0)])
+def test_lockout_hidden_from_the_camera_counts_when_seen_back_at_start(lost_s: float, counted: int) -> None:
+    """At the bottom, then lost (head out of the picture), then seen standing: the lift happened."""
+    t, v = path([(0, 170), (0.5, 170), (1.5, 90), (2.0, 90), (2.0 + lost_s, 170), (3.0 + lost_s, 170)])
+    v[(t > 2.0) & (t < 2.0 + lost_s)] = np.nan
+    counter, events = run(SQUAT, t, v)
+    assert counter.count == counted and counter.partials == []
+    if counted:
+        assert counter.reps[0].unseen_s == pytest.approx(lost_s, abs=0.1) and counter.reps[0].start_s < 1.0
