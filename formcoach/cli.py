@@ -97,8 +97,11 @@ def _exit_code(record) -> int:
     return EXIT_STOPPED.get(reason, EXIT_INTERRUPTED)
 
 
-def _crashed(exc: Exception, out_dir: Path, journal) -> OutputError:
-    """An unexpected error mid-session: rebuild what the journal holds, say where it is."""
+def _crashed(exc: Exception, out_dir: Path, journal) -> FormcoachError:
+    """An error mid-session: rebuild what the journal holds, say where it is.
+
+    An OSError (disk full, folder removed) is an output problem (exit 2); anything else is a bug (exit 1).
+    """
     from formcoach.journal import report_from_journal
     from formcoach.report import write_report
 
@@ -108,6 +111,9 @@ def _crashed(exc: Exception, out_dir: Path, journal) -> OutputError:
             saved = f"; the report so far: {write_report(report_from_journal(journal.path), out_dir / 'report.json')}"
         except FormcoachError:
             saved = f"; what was analysed is in {journal.path} (`formcoach report {out_dir}` rebuilds the report)"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return OutputError(f"{where}cannot write ({exc.strerror or exc}); the session stopped{saved}")
     return SessionCrashed(f"the session stopped on an unexpected error ({type(exc).__name__}: {exc}){saved}")
 
 
@@ -127,6 +133,8 @@ def _finish(record, out_dir: Path, quiet: bool, journal=None) -> int:
     if journal is not None:
         journal.finish(record)
     keep = f"; the session is kept in {journal.path}: `formcoach report {out_dir}` rebuilds the report" if journal else ""
+    if journal is not None and journal.error is not None:
+        keep = f"; the journal {journal.path} is incomplete too ({journal.error.strerror or journal.error})"
     try:
         report = write_json(record, out_dir / "report.json")
         html = regenerate(report)  # report.html + metrics.csv, from report.json alone

@@ -556,3 +556,24 @@ def test_two_people_side_by_side_are_warned_about(tmp_path):
     doc = read_report(tmp_path / "out" / "report.json")
     assert any("another person" in w for w in doc["warnings"]), doc["warnings"]
     assert "another person" in proc.stderr
+
+
+def test_journal_outdir_and_person_lock_stay_light(heavy_imports):
+    assert heavy_imports("formcoach.journal", "formcoach.outdir", "formcoach.person_lock", "formcoach.report") == []
+
+
+def test_disk_full_mid_session_is_an_output_error_and_keeps_what_it_can(clip, tmp_path, capsys, monkeypatch):
+    from formcoach.journal import Journal
+
+    real = Journal.on_frame
+
+    def full_after_10s(self, image, result):
+        if result.t > 10.0:
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "annotated.mp4"))
+        return real(self, image, result)
+
+    monkeypatch.setattr(Journal, "on_frame", full_after_10s)
+    assert analyze(clip, "--out", str(tmp_path)) == 2
+    line = one_error_line(capsys)
+    assert "No space left on device" in line and "the report so far" in line
+    assert read_report(tmp_path / "report.json")["ended_by"].startswith("unfinished")
