@@ -115,8 +115,13 @@ class LandmarkTrack:
             world=self.world[i].astype(np.float64), visibility=self.visibility[i].astype(np.float64), mask=mask,
         )
 
-    def save(self, path: str | Path, compact: bool = False) -> None:
-        """Write a compressed .npz (float16 landmarks when `compact`; pixels are kept to ~0.5 px)."""
+    def save(self, path: str | Path, compact: bool = False, binary_masks: bool = False) -> None:
+        """Write a compressed .npz (float16 landmarks when `compact`; pixels are kept to ~0.5 px).
+
+        `binary_masks` stores each mask as the person/background decision at 0.5, one bit per
+        pixel: exact for the analysis (the back outline is traced at that threshold) and ~10x
+        smaller, which is what lets full-resolution masks be committed for the samples.
+        """
         dtype = np.float16 if compact else np.float32
         width, height = self.image_size
         arrays = {
@@ -128,7 +133,10 @@ class LandmarkTrack:
             "image_size": np.array(self.image_size),
             "meta": np.array(json.dumps({"key": self.key, "fps": self.fps, "format": TRACK_FORMAT})),
         }
-        if self.masks is not None:
+        if self.masks is not None and binary_masks:
+            arrays["mask_bits"] = np.packbits(self.masks >= 128, axis=-1)  # uint8 128 <=> probability 0.5
+            arrays["mask_shape"] = np.array(self.masks.shape)
+        elif self.masks is not None:
             arrays["masks"] = self.masks
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +153,9 @@ class LandmarkTrack:
                 meta = json.loads(str(data["meta"])) if "meta" in data else {}
                 xy = data["xy_norm"].astype(np.float64) * np.array(size) if "xy_norm" in data else data["xy"].astype(np.float64)
                 masks = data["masks"] if "masks" in data else None
+                if "mask_bits" in data:
+                    shape = tuple(int(v) for v in data["mask_shape"])
+                    masks = np.unpackbits(data["mask_bits"], axis=-1, count=shape[-1]) * np.uint8(255)
                 track = cls(
                     t=data["t"].astype(np.float64), xy=xy, world=data["world"].astype(np.float64),
                     visibility=data["visibility"].astype(np.float64), image_size=(size[0], size[1]), masks=masks,
@@ -161,9 +172,10 @@ class LandmarkTrack:
 class TrackBuilder:
     """Collects raw pose frames as a session runs, then builds a `LandmarkTrack`."""
 
-    def __init__(self, fps: float = 30.0, record_masks: bool = False) -> None:
+    def __init__(self, fps: float = 30.0, record_masks: bool = False, mask_long_side: int | None = MASK_LONG_SIDE) -> None:
         self.fps = fps
         self.record_masks = record_masks
+        self.mask_long_side = mask_long_side  # None: keep masks at the frame's size
         self._t: list[float] = []
         self._xy: list[np.ndarray] = []
         self._world: list[np.ndarray] = []
@@ -183,7 +195,7 @@ class TrackBuilder:
             self._world.append(frame.world.astype(np.float32))
             self._vis.append(frame.visibility.astype(np.float32))
         if self.record_masks:
-            self._masks.append(_small_mask(frame.mask if frame is not None else None, image_size))
+            self._masks.append(_small_mask(frame.mask if frame is not None else None, image_size, self.mask_long_side))
 
     def build(self, key: str = "") -> LandmarkTrack:
         n = len(self._t)
@@ -202,30 +214,34 @@ class TrackBuilder:
         self.build().save(path)
 
 
-def mask_size(image_size: tuple[int, int]) -> tuple[int, int]:
-    """(width, height) of a stored mask: the image scaled to MASK_LONG_SIDE on its long side."""
+def mask_size(image_size: tuple[int, int], long_side: int | None = MASK_LONG_SIDE) -> tuple[int, int]:
+    """(width, height) of a stored mask: the image scaled to `long_side` (None: full size)."""
     width, height = image_size
-    scale = min(1.0, MASK_LONG_SIDE / max(width, height, 1))
+    scale = min(1.0, (long_side or max(width, height, 1)) / max(width, height, 1))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _small_mask(mask: np.ndarray | None, image_size: tuple[int, int]) -> np.ndarray:
-    w, h = mask_size(image_size)
+def _small_mask(mask: np.ndarray | None, image_size: tuple[int, int], long_side: int | None = MASK_LONG_SIDE) -> np.ndarray:
+    w, h = mask_size(image_size, long_side)
     if mask is None:
         return np.zeros((h, w), np.uint8)
-    from formcoach._cv2 import cv2
+    small = mask.astype(np.float32)
+    if small.shape[:2] != (h, w):
+        from formcoach._cv2 import cv2
 
-    small = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(small, (w, h), interpolation=cv2.INTER_AREA)
     return np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def record_track(path: str | Path, options: PoseOptions = PoseOptions(), key: str = "") -> LandmarkTrack:
+def record_track(
+    path: str | Path, options: PoseOptions = PoseOptions(), key: str = "", mask_long_side: int | None = MASK_LONG_SIDE
+) -> LandmarkTrack:
     """Run the pose model over every frame of a video file and return its track."""
     from formcoach.pose import MediaPipePose
     from formcoach.sources import VideoFileSource
 
     source = VideoFileSource(path)
-    builder = TrackBuilder(fps=source.info.fps, record_masks=options.segmentation)
+    builder = TrackBuilder(fps=source.info.fps, record_masks=options.segmentation, mask_long_side=mask_long_side)
     try:
         with MediaPipePose.from_options(options) as estimator:
             for image, t in source:

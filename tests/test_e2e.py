@@ -1,7 +1,12 @@
-"""End to end through real MediaPipe on the rendered samples, judged against their sidecars.
+"""End to end on the rendered samples, judged against their sidecars.
 
-Each clip is analysed once per session (module cache): exact rep and partial counts, hold durations within
-0.3 s, each fault clip raises its faults and no clip raises a fault its truth does not have.
+The logic checks replay each clip's committed landmark cache (`sample_videos/landmarks/`, the raw
+pose-model output of the clip) through the same session code, once per test session: exact rep
+and partial counts, hold durations within 0.3 s, each fault clip raises its faults and no clip
+raises a fault its truth does not have. A cache that no longer matches its clip or the installed
+model fails `test_landmark_cache_is_current` (rebuild: `tools/build_sample_landmarks.py`). The
+clips in REAL_MODEL_CLIPS still go through real MediaPipe on every run and must agree with their
+cache; the CLI tests at the end run the real model too.
 """
 
 from __future__ import annotations
@@ -12,9 +17,13 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tools.sample_check import SAMPLES, ClipResult, analyse_clip, problems, sidecars
+from tools.sample_check import (
+    LANDMARKS, SAMPLES, ClipResult, analyse_clip, cache_path, clip_options, differences, expected_key, load_cached,
+    problems, replay_clip, sidecars,
+)
 
 pytestmark = pytest.mark.e2e
 CLIPS = [p.stem for p in sidecars()]
@@ -36,9 +45,54 @@ KNOWN_LIMITS = {
 }
 
 
+#: Clips that go through the real pose model on every run and are compared with their cache: short
+#: ones covering reps with a fault and segmentation masks, a hold, and partial reps.
+REAL_MODEL_CLIPS = ["deadlift_hips_first", "dead_hang_good", "squat_shallow"]
+#: How close a fresh real-model run must be to the cache (float16 storage alone is within 0.25 px;
+#: the slack is for another CPU's float arithmetic): share of frames whose detection differs, pixel
+#: error of landmarks visible in both (median, 99th percentile), share of mask pixels that differ.
+DETECTION_MISMATCH_MAX = 0.01
+PIXEL_MEDIAN_MAX, PIXEL_P99_MAX = 1.0, 4.0
+MASK_MISMATCH_MAX = 0.005
+
+
 @lru_cache(maxsize=None)
 def analysed(name: str) -> ClipResult:
-    return analyse_clip(name)
+    """The clip analysed from its landmark cache (replay: no model, no video)."""
+    return replay_clip(name)
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_landmark_cache_is_current(name: str):
+    rebuild = f"rebuild it: .venv/bin/python tools/build_sample_landmarks.py {name}"
+    assert cache_path(name).exists(), f"{name}: no landmark cache; {rebuild}"
+    assert load_cached(name).key == expected_key(name), f"{name}: stale landmark cache (clip, model or pose options changed); {rebuild}"
+
+
+def test_no_cache_without_a_clip():
+    assert sorted(p.stem for p in LANDMARKS.glob("*.npz") if p.stem not in CLIPS) == []
+
+
+@pytest.mark.parametrize("name", REAL_MODEL_CLIPS)
+def test_real_model_agrees_with_the_cache(name: str):
+    from formcoach.landmarks import TrackBuilder
+
+    options = clip_options(name)
+    recorder = TrackBuilder(record_masks=options.segmentation, mask_long_side=None)
+    real = analyse_clip(name, recorder=recorder)
+    fresh, cached = recorder.build(), load_cached(name)
+    assert len(fresh) == len(cached) and np.allclose(fresh.t, cached.t)
+    assert np.mean(fresh.detected != cached.detected) <= DETECTION_MISMATCH_MAX
+    both = fresh.detected & cached.detected
+    visible = (fresh.visibility[both] > 0.5) & (cached.visibility[both] > 0.5)  # (F, 33)
+    error = np.linalg.norm(fresh.xy[both] - cached.xy[both], axis=-1)[visible]  # pixels
+    assert error.size > 0.5 * both.sum() * 33 / 2, f"{name}: too few visible landmarks to compare"
+    assert np.median(error) <= PIXEL_MEDIAN_MAX and np.percentile(error, 99) <= PIXEL_P99_MAX, (
+        f"{name}: landmarks differ from the cache by {np.median(error):.2f} px (median), {np.percentile(error, 99):.2f} px (p99)")
+    if options.segmentation:
+        assert fresh.masks is not None and cached.masks is not None and fresh.masks.shape == cached.masks.shape
+        assert np.mean((fresh.masks >= 128) != (cached.masks >= 128)) <= MASK_MISMATCH_MAX
+    assert differences(real, analysed(name)) == [], f"{name}: the real model and the cache replay give other results"
 
 
 @pytest.mark.parametrize("name", CLIPS)
@@ -57,11 +111,19 @@ def test_clip_matches_ground_truth(name: str):
 @pytest.mark.parametrize("name", [n for n in CLIPS if json.loads((SAMPLES / f"{n}.json").read_text()).get("expected_faults")])
 def test_fault_is_reported_with_time_and_value(name: str):
     result = analysed(name)
-    expected = set(result.sidecar["expected_faults"])
-    for fault in result.report["faults"]:
-        if fault["cue"] in expected:
-            assert fault["t_s"] is not None and 0 <= fault["t_s"] <= result.report["duration_s"]
-            assert fault["value"] is not None and fault["message"]
+    known = KNOWN_LIMITS.get(name, ("", ""))[0]
+    checked = 0
+    for cue in result.sidecar["expected_faults"]:
+        raised = [f for f in result.report["faults"] if f["cue"] == cue]
+        if not raised and known.startswith("missed faults") and repr(cue) in known:
+            continue  # the known limit above; test_clip_matches_ground_truth keeps it honest
+        assert raised, f"{name}: expected fault {cue!r} not reported"
+        for fault in raised:
+            assert fault["t_s"] is not None and 0 <= fault["t_s"] <= result.report["duration_s"], fault
+            assert isinstance(fault["value"], (int, float)) and np.isfinite(fault["value"]) and fault["message"], fault
+        checked += 1
+    if not checked:
+        pytest.xfail(KNOWN_LIMITS[name][1])
 
 
 def test_every_exercise_has_a_good_clip_and_a_fault_clip():
@@ -105,7 +167,9 @@ def test_live_headless_from_file_counts_like_analyze(tmp_path: Path):
 
 @pytest.mark.skipif("wall_squat_good" not in CLIPS, reason="sample not rendered")
 def test_analyze_cli_writes_report_video_and_csv(tmp_path: Path):
-    proc = _cli("analyze", "sample_videos/wall_squat_good.mp4", "--exercise", "wall_squat", "--out", str(tmp_path), cwd=tmp_path)
+    # the clip's landmark cache stands in for the model (the longest clip; the model runs in the tests around)
+    proc = _cli("analyze", "sample_videos/wall_squat_good.mp4", "--exercise", "wall_squat", "--out", str(tmp_path),
+                "--landmarks", str(cache_path("wall_squat_good")), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads((tmp_path / "report.json").read_text())
     for key in ("exercise", "source", "duration_s", "frames", "rep_count", "reps", "partial_reps", "holds", "faults", "not_judged"):

@@ -271,8 +271,21 @@ def test_screenshot_for_the_docs(browser, reports, tmp_path):
     browser.open(html_path.as_uri())
     target = Path(os.environ.get("FORMCOACH_SCREENSHOT") or tmp_path / "report.png")
     browser.screenshot(target)
-    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the picture is the page: full width and height, and the first plot's box shows its line, not a blank
+    import cv2
+
+    image = cv2.imread(str(target))  # (H, W, 3) BGR, None if not a PNG
+    height = browser.evaluate("Math.ceil(document.documentElement.scrollHeight)")
+    x, y, w, h, *rgb = browser.evaluate(
+        "(() => {const p = document.querySelector('svg.plot path.series'), r = p.getBoundingClientRect();"
+        " return [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round)"
+        ".concat(getComputedStyle(p).stroke.match(/\\d+/g).slice(0, 3).map(Number))})()")
     browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+    assert image is not None and image.shape[:2] == (height, 1200)
+    assert w > 300 and h > 20
+    plot = image[y:y + h, x:x + w].astype(int)  # the series line's box
+    on_line = (np.abs(plot - np.array(rgb[::-1])).sum(axis=2) < 60).sum()  # pixels drawn in the line's colour
+    assert on_line > w, f"the plotted line is not in the picture ({on_line} pixels of colour {rgb} in a {w} px wide box)"
 
 
 # ---- a phone screen and the embedded video ---------------------------------------------------------------
