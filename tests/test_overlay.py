@@ -108,14 +108,17 @@ class _BannerLog:
 @pytest.mark.parametrize("name", FAULT_CLIPS)
 def test_fault_shown_after_each_faulty_rep_and_timed_at_its_worst_frame(name, request, tmp_path):
     from formcoach.landmarks import PoseOptions, cached_track
-    from formcoach.session import analyse_track
+    from formcoach.session import analyse_file
+    from formcoach.thumbnails import FaultThumbnails
 
     truth = json.loads((SAMPLES / f"{name}.json").read_text())
     spec = get_spec(truth["exercise"]).at_level(truth.get("level"))
     cache = request.config.cache.mkdir("formcoach-tracks")
     track = cached_track(SAMPLES / f"{name}.mp4", PoseOptions(segmentation=spec.needs_segmentation), cache)
     log = _BannerLog(spec)
-    analyse_track(track, spec, name, [log])
+    pictured: list[tuple[str, float]] = []  # (cue, time of the frame the thumbnail shows)
+    thumbs = FaultThumbnails(tmp_path, lambda image, result, fault: (pictured.append((fault.cue, result.t)), image)[1])
+    analyse_file(SAMPLES / f"{name}.mp4", spec, [log, thumbs], landmarks=track)  # the video's frames, the cached pose
     expected = set(truth["expected_faults"])
     raised = [(t, ev.fault) for t, _, events in log.frames for ev in events
               if isinstance(ev, CueRaised) and ev.fault.cue in expected]
@@ -131,3 +134,8 @@ def test_fault_shown_after_each_faulty_rep_and_timed_at_its_worst_frame(name, re
         nearest = int(np.argmin(np.abs(np.asarray(ts) - fault.t_s)))
         assert flags[nearest] == 1, f"{fault.cue} timed at {fault.t_s:.2f} s, outside the fault in the truth"
         assert fault.t_s < t_raised  # the worst moment, not the moment of the decision
+    ts = np.asarray(truth["frames"]["t"])
+    shown = [(cue, t) for cue, t in pictured if cue in expected]
+    assert len(shown) == len(raised)
+    for cue, t in shown:  # each thumbnail pictures a frame the truth marks as showing the fault
+        assert truth["frames"][f"fault_{cue}"][int(np.argmin(np.abs(ts - t)))] == 1, (cue, t)
