@@ -125,13 +125,15 @@ class EventLog:
         self.stream = stream
 
     def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
-        self.on_events(result.events)
+        self.on_events(result.events, result.t)
 
-    def on_events(self, events) -> None:
+    def on_events(self, events, t: float | None = None) -> None:
+        """One line per event, stamped with the frame that brought it (a rep-end fault's own time is
+        its worst moment, earlier: the log stays in order)."""
         for ev in events:
             line = event_line(ev)
             if line:
-                print(f"{ev.t:7.2f}s  {line}", file=self.stream, flush=True)
+                print(f"{ev.t if t is None else t:7.2f}s  {line}", file=self.stream, flush=True)
 
     def close(self) -> None:
         pass

@@ -82,3 +82,15 @@ def test_throughput_reports_frames_analysed_per_second_and_the_share_dropped():
         meter.update(k * 0.1)
     assert meter.rate == pytest.approx(10.0) and meter.dropped_share == pytest.approx(2 / 3)
     assert meter.text() == "10 fps analysed · 67% dropped"
+
+
+def test_event_log_stays_in_order_when_a_fault_is_timed_at_its_worst_moment():
+    from formcoach.consumers import EventLog
+    from formcoach.core import CueRaised, Fault, Severity
+
+    out = io.StringIO()
+    fault = Fault("too_shallow", "Slide lower", t_s=5.3, value=119.0, severity=Severity.WARNING)
+    result = _result(11.43)
+    EventLog(out).on_frame(None, FrameResult(**{**{f: getattr(result, f) for f in result.__dataclass_fields__},
+                                                "events": (CueRaised(5.3, fault),)}))
+    assert out.getvalue() == "  11.43s  cue too_shallow: Slide lower\n"
