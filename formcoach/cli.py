@@ -374,7 +374,7 @@ def cmd_workout(args: argparse.Namespace) -> int:
     from formcoach.sources import CameraSource
     from formcoach.workout import (
         PlaylistSource, WorkoutLog, describe_plan, load_routine, needs_segmentation, plan_workout, run_workout,
-        set_dir_name, workout_summary_text, write_workout_report,
+        workout_summary_text, write_workout_report,
     )
 
     catalog = _catalog(args)
@@ -397,17 +397,7 @@ def cmd_workout(args: argparse.Namespace) -> int:
         coach = voice[0] if voice else None
 
         journals: dict[int, object] = {}
-
-        def per_set(p) -> list:
-            from formcoach.outdir import make_writable_dir
-
-            make_writable_dir(out_dir / set_dir_name(p))
-            journals[p.index] = _journal(p.spec, out_dir / set_dir_name(p), source.info.name, source.info.fps)
-            made = [journals[p.index], *_thumbnails(p.spec, out_dir / set_dir_name(p))]
-            if args.record:
-                made.append(AnnotatedVideo(p.spec, out_dir / set_dir_name(p) / "annotated.mp4", source.info.fps))
-            return made
-
+        per_set = _set_consumers(args, out_dir, source.info, journals)
         record = run_workout(
             source, estimator, routine, catalog, [stop, EventLog(sys.stdout), WorkoutLog(sys.stdout), *window], args.level,
             rest_override_s=args.rest, setup=not args.go, coach=coach, make_set_consumers=per_set,
@@ -435,6 +425,24 @@ def cmd_workout(args: argparse.Namespace) -> int:
     print(f"  report: {report.with_name('workout.html')}  (data: {report.name})", flush=True)
     _remember(args, report, EXIT_OK)
     return EXIT_STOPPED.get(stop.stop_reason, EXIT_INTERRUPTED) if stop.stop_reason else EXIT_OK
+
+
+def _set_consumers(args: argparse.Namespace, out_dir: Path, info, journals: dict):
+    """Per-set consumers of a workout: the set's journal (kept in `journals` by set index),
+    thumbnails and, with --record, its annotated video; each in the set's own folder."""
+    from formcoach.outdir import make_writable_dir
+    from formcoach.workout import set_dir_name
+
+    def per_set(p) -> list:
+        folder = out_dir / set_dir_name(p)
+        make_writable_dir(folder)
+        journals[p.index] = _journal(p.spec, folder, info.name, info.fps)
+        made = [journals[p.index], *_thumbnails(p.spec, folder)]
+        if args.record:
+            made.append(AnnotatedVideo(p.spec, folder / "annotated.mp4", info.fps))
+        return made
+
+    return per_set
 
 
 def _catalog(args: argparse.Namespace) -> dict:

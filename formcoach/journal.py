@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,11 @@ class Journal:
         self.on_events(result.events)
 
     def on_events(self, events: Iterable[Any]) -> None:
-        from formcoach.report import fault_dict, hold_dict, rep_dict  # report imports nothing of ours back
+        from formcoach.report import (  # report imports nothing of ours back
+            fault_dict,
+            hold_dict,
+            rep_dict,
+        )
 
         for ev in events:
             if isinstance(ev, RepCompleted):

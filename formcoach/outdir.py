@@ -12,8 +12,9 @@ import errno
 import hashlib
 import os
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import TextIO
 
 from formcoach.errors import OutputError
 

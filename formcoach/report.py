@@ -252,7 +252,17 @@ _OPT_STR = (str, type(None))
 _TOP = {"schema_version": (int, str), "exercise": _OPT_STR, "exercise_name": _OPT_STR, "source": _OPT_STR,
         "duration_s": _OPT_NUM, "fps": _OPT_NUM, "ended_by": _OPT_STR, "view": _OPT_STR, "rep_count": _OPT_NUM,
         "frames": dict, "reps": list, "partial_reps": list, "holds": list, "faults": list, "not_judged": list,
-        "warnings": list, "timeline": (dict, type(None)), "defaults": (dict, type(None))}
+        "warnings": list, "timeline": (dict, type(None)), "defaults": (dict, type(None)),
+        "spec_summary": (dict, type(None)), "video": (dict, type(None)), "session_date": _OPT_STR,
+        "formcoach_version": _OPT_STR}
+_LIMIT = {"metric": str, "min": _OPT_NUM, "max": _OPT_NUM, "label": _OPT_STR}
+#: spec_summary (what the page draws as targets and limits): section -> item fields.
+_SUMMARY = {
+    "settings": {"level": _OPT_STR, "spec_file": _OPT_STR, "pose_model": _OPT_STR, "hold_target_s": _OPT_NUM},
+    "reps": {"metric": str, "start": _NUM, "target": _NUM, "partial_cue": _OPT_STR, "return_cue": _OPT_STR},
+    "hold": {"target_s": _NUM, "short_cue": _OPT_STR, "posture": list},
+}
+_CUE = {"id": str, "when": _OPT_STR, "aggregate": _OPT_STR, "severity": _OPT_STR, **_LIMIT}
 _ITEM = {
     "reps": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "bottom_s": _OPT_NUM, "min": _OPT_NUM,
              "max": _OPT_NUM, "tempo": (dict, type(None)), "faults": list, "partial_cue": _OPT_STR},
@@ -306,7 +316,38 @@ def report_problem(doc: dict[str, Any]) -> str | None:
                 return problem
     if any(not isinstance(w, str) for w in doc.get("warnings") or []):
         return "warnings: expected a list of strings"
-    return _timeline_problem(doc.get("timeline"))
+    return _summary_problem(doc.get("spec_summary")) or _timeline_problem(doc.get("timeline"))
+
+
+def _fields_problem(where: str, item: Any, fields: dict[str, Any]) -> str | None:
+    if not isinstance(item, dict):
+        return f"{where}: expected an object, found {type(item).__name__}"
+    for key, types in fields.items():
+        if key in item and (problem := _bad(f"{where}.{key}", item[key], types)):
+            return problem
+    return None
+
+
+def _summary_problem(summary: dict[str, Any] | None) -> str | None:
+    """spec_summary: labels, rep thresholds, hold posture limits and cue limits, type-checked."""
+    if not summary:
+        return None
+    labels = summary.get("labels")
+    if labels is not None and (not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values())):
+        return "spec_summary.labels: expected an object of metric -> name"
+    for section, fields in _SUMMARY.items():
+        if summary.get(section) is not None and (problem := _fields_problem(f"spec_summary.{section}", summary[section], fields)):
+            return problem
+    for i, cond in enumerate((summary.get("hold") or {}).get("posture") or []):
+        if problem := _fields_problem(f"spec_summary.hold.posture[{i}]", cond, _LIMIT):
+            return problem
+    cues = summary.get("cues")
+    if cues is not None and not isinstance(cues, list):
+        return f"spec_summary.cues: expected a list, found {type(cues).__name__}"
+    for i, cue in enumerate(cues or []):
+        if problem := _fields_problem(f"spec_summary.cues[{i}]", cue, _CUE):
+            return problem
+    return None
 
 
 def _timeline_problem(tl: dict[str, Any] | None) -> str | None:

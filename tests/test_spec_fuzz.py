@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -183,7 +182,8 @@ def test_negative_rest_is_refused_in_one_line(capsys):
 @pytest.fixture(scope="module")
 def report_doc(tmp_path_factory) -> dict:
     """A real report.json (from the synthetic session of test_reliability, no model)."""
-    from test_reliability import squat_frames, Scripted
+    from test_reliability import Scripted, squat_frames
+
     from formcoach.report import report_dict
     from formcoach.session import run_session
     from formcoach.specs import get_spec
