@@ -1,7 +1,7 @@
 """Overlay: values in their unit, labels that never collide, rep-end faults shown after the rep.
 
-The end-to-end part replays the fault samples through the real pose model (landmarks cached in
-pytest's cache folder) and checks, against each sidecar's per-frame fault truth, that the frames
+The end-to-end part replays the fault samples' recorded pose (the committed landmark caches in
+sample_videos/landmarks/, else the real model once, cached in pytest's cache folder) and checks, against each sidecar's per-frame fault truth, that the frames
 after each faulty rep carry the fault's banner and that the fault's time is its worst moment.
 """
 
@@ -107,14 +107,18 @@ class _BannerLog:
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", FAULT_CLIPS)
 def test_fault_shown_after_each_faulty_rep_and_timed_at_its_worst_frame(name, request, tmp_path):
-    from formcoach.landmarks import PoseOptions, cached_track
+    from formcoach.landmarks import LandmarkTrack, PoseOptions, cached_track
     from formcoach.session import analyse_file
     from formcoach.thumbnails import FaultThumbnails
 
     truth = json.loads((SAMPLES / f"{name}.json").read_text())
     spec = get_spec(truth["exercise"]).at_level(truth.get("level"))
-    cache = request.config.cache.mkdir("formcoach-tracks")
-    track = cached_track(SAMPLES / f"{name}.mp4", PoseOptions(segmentation=spec.needs_segmentation), cache)
+    committed = SAMPLES / "landmarks" / f"{name}.npz"  # the pose model's output, kept with the samples
+    if committed.is_file():
+        track = LandmarkTrack.load(committed)
+    else:
+        cache = request.config.cache.mkdir("formcoach-tracks")
+        track = cached_track(SAMPLES / f"{name}.mp4", PoseOptions(segmentation=spec.needs_segmentation), cache)
     log = _BannerLog(spec)
     pictured: list[tuple[str, float]] = []  # (cue, time of the frame the thumbnail shows)
     thumbs = FaultThumbnails(tmp_path, lambda image, result, fault: (pictured.append((fault.cue, result.t)), image)[1])
