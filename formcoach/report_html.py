@@ -395,11 +395,14 @@ td{border-bottom:1px solid var(--line);padding:6px 8px}td.num,th.num{font-varian
 table.partials td{color:#78350f}
 .badge{display:inline-block;background:#fef2f2;color:#991b1b;border-radius:999px;padding:1px 8px;font-size:12.5px;margin:1px 4px 1px 0}
 ol.faults{list-style:none;margin:0;padding:0;display:grid;gap:12px}
-li.fault{display:grid;grid-template-columns:240px minmax(0,1fr);gap:16px;align-items:start;border:1px solid var(--line);border-radius:10px;padding:10px}
+li.fault{display:grid;grid-template-columns:240px minmax(0,1fr);gap:16px;align-items:start;border:1px solid var(--line);border-radius:10px;
+padding:10px}
 li.fault img{display:block;width:240px;max-width:100%;height:auto;border-radius:6px}
-.nothumb{width:240px;height:60px;border-radius:6px;background:#f1f5f9;color:var(--muted);display:flex;align-items:center;justify-content:center;font-size:13px}
+.nothumb{width:240px;height:60px;border-radius:6px;background:#f1f5f9;color:var(--muted);display:flex;align-items:center;
+justify-content:center;font-size:13px}
 .ftitle{font-weight:600;font-size:16px;display:flex;align-items:center;gap:8px}
-.ftitle .num{background:var(--fault);color:#fff;border-radius:999px;width:22px;height:22px;font-size:12px;display:inline-flex;align-items:center;justify-content:center}
+.ftitle .num{background:var(--fault);color:#fff;border-radius:999px;width:22px;height:22px;font-size:12px;display:inline-flex;
+align-items:center;justify-content:center}
 .sev{font-size:11.5px;font-weight:600;text-transform:uppercase;border-radius:4px;padding:1px 6px;background:#fef3c7;color:#92400e}
 .sev.error{background:#fee2e2;color:#991b1b}.sev.info{background:#e0f2fe;color:#075985}
 .fmsg{margin:4px 0}.fmeta{color:var(--muted);font-size:13px;font-variant-numeric:tabular-nums}

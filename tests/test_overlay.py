@@ -1,8 +1,9 @@
 """Overlay: values in their unit, labels that never collide, rep-end faults shown after the rep.
 
 The end-to-end part replays the fault samples' recorded pose (the committed landmark caches in
-sample_videos/landmarks/, else the real model once, cached in pytest's cache folder) and checks, against each sidecar's per-frame fault truth, that the frames
-after each faulty rep carry the fault's banner and that the fault's time is its worst moment.
+sample_videos/landmarks/, else the real model once, cached in pytest's cache folder) and checks,
+against each sidecar's per-frame fault truth, that the frames after each faulty rep carry the
+fault's banner, that the fault's time is its worst moment and that its thumbnail pictures it.
 """
 
 from __future__ import annotations
