@@ -170,9 +170,9 @@ class Progress:
 
     def __init__(self, total: int | None, stream: TextIO | None = None, tty: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.total, self.count = total, 0
+        self.total, self.count = total or 0, 0
         self.tty = self.stream.isatty() if tty is None else tty
-        self.enabled = bool(total)
+        self.enabled = self.total > 0
         self._start = time.monotonic()
         self._last = 0.0
         self._decile = 0

@@ -187,14 +187,18 @@ class Overlay:
 
     def _mark_segment(self, img: np.ndarray, result: FrameResult, banner: Banner, s: float) -> None:
         """The body segment a fault is measured on, thick, in the fault's colour."""
-        colour = _SEVERITY_COLOUR[banner.severity]
+        colour, pose, side = _SEVERITY_COLOUR[banner.severity], result.pose, result.side or "left"
+        if pose is None:
+            return
         for a, b in self._segments.get(banner.cue or "", ()):
-            pa, pb = self._point(result.pose, a, result.side or "left"), self._point(result.pose, b, result.side or "left")
+            pa, pb = self._point(pose, a, side), self._point(pose, b, side)
             if pa is not None and pb is not None:
                 cv2.line(img, pa, pb, _DARK, max(3, int(10 * s)), cv2.LINE_AA)
                 cv2.line(img, pa, pb, colour, max(2, int(7 * s)), cv2.LINE_AA)
 
     def _skeleton(self, img: np.ndarray, result: FrameResult, s: float) -> None:
+        if result.pose is None:
+            return
         xy = result.pose.xy
         near = result.side or "left"
         for a, b in EDGES:
@@ -265,7 +269,7 @@ class Overlay:
         _text(img, big, (x0 + int(10 * s), y), 1.5 * s, _WHITE, thick)
         _text(img, small, (x0 + int(18 * s) + _text_size(big, 1.5 * s, thick)[0], y), 0.65 * s)
         if holds:
-            target = result.hold_target_s
+            target = result.hold_target_s or 0.0
             frac = min(elapsed / target, 1.0) if target > 0 else 1.0
             bx0, bx1, by = x0 + int(10 * s), x0 + width - int(10 * s), y + int(12 * s)
             cv2.rectangle(img, (bx0, by), (bx1, by + int(9 * s)), (90, 90, 90), -1)

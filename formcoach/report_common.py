@@ -151,9 +151,11 @@ def _badness(report: dict[str, Any], f: dict[str, Any]) -> float:
     """How far a fault's value is outside its limit (0 when unknown): picks the worst occurrence."""
     _, low, high = _cue_limit(report, str(f.get("cue", "")))
     v = f.get("value")
-    if not _finite(v):
+    if not isinstance(v, (int, float)) or not _finite(v):
         return -1.0
-    return max((low - v) if _finite(low) else 0.0, (v - high) if _finite(high) else 0.0)
+    below = low - v if isinstance(low, (int, float)) and _finite(low) else 0.0
+    above = v - high if isinstance(high, (int, float)) and _finite(high) else 0.0
+    return max(below, above)
 
 
 def _where(f: dict[str, Any]) -> str:

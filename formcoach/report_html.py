@@ -217,7 +217,7 @@ def _cards(report: dict[str, Any]) -> str:
         cards.append(_card("Holds done", f"{done}<small> / {len(holds)}</small>", sub,
                            "warn" if done < len(holds) else ""))
     faults = report.get("faults", [])
-    by_sev = {}
+    by_sev: dict[str, int] = {}
     for f in faults:
         by_sev[f.get("severity", "warning")] = by_sev.get(f.get("severity", "warning"), 0) + 1
     words = {"error": "error", "warning": "warning", "info": "note"}

@@ -50,7 +50,8 @@ def _zones(report: dict[str, Any], metric: str) -> list[tuple[float | None, floa
 
     kind "target": where a rep must reach or a hold must stay; kind "limit": outside a form rule's range.
     """
-    summary, out = _spec_summary(report), []
+    summary = _spec_summary(report)
+    out: list[tuple[float | None, float | None, str, str]] = []
     reps = summary.get("reps")
     if isinstance(reps, dict) and reps.get("metric") == metric and _finite(reps.get("start")) and _finite(reps.get("target")):
         up = reps["target"] > reps["start"]
@@ -136,8 +137,8 @@ def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, p
     tl = report["timeline"]
     ts, values = tl.get("t", []), tl["metrics"][metric]
     unit = _unit(report, metric)
-    t_end = max([x for x in (report.get("duration_s"), ts[-1] if ts else None) if _finite(x)] or [1.0])
-    t_end = max(t_end, 1e-3)
+    ends = [float(x) for x in (report.get("duration_s"), ts[-1] if ts else None) if isinstance(x, (int, float)) and _finite(x)]
+    t_end = max(max(ends, default=1.0), 1e-3)
     finite = [float(v) for v in values if _finite(v)]
     lines = _thresholds(report, metric)
     span_values = finite + [v for v, _ in lines]
