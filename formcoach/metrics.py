@@ -25,6 +25,10 @@ NAN = float("nan")
 #: renders: elbow ≈0.4, back surface ≈0.2). The back is then not judged, never guessed.
 ARM_OVER_BACK = 0.3
 ARMS_HIDE_BACK = "your arms hide your back outline: let them hang or cross them on your chest"
+OUTLINE_UNSTEADY = ("the outline of your back wobbles while you stand still (loose clothing, hair or the "
+                    "background): back rounding cannot be judged reliably")
+#: Upright frames kept to measure how steady the back outline is (about 3 s at 30 fps).
+SPREAD_FRAMES = 90
 
 
 def opposite(side: str) -> str:
@@ -155,13 +159,25 @@ class _Baseline:
         self.frames = frames
         self.frozen = keep == "first"
         self.values: deque[float] = deque(maxlen=frames)
+        self.recent: deque[float] = deque(maxlen=max(frames, SPREAD_FRAMES))
 
     @property
     def value(self) -> float:
         return float(np.median(self.values)) if len(self.values) >= self.frames else NAN
 
+    @property
+    def spread(self) -> float:
+        """Interquartile range of the upright values seen lately: how steady the outline is."""
+        if len(self.recent) < self.frames:
+            return NAN
+        q1, q3 = np.percentile(self.recent, [25, 75])
+        return float(q3 - q1)
+
     def offer(self, value: float) -> None:
-        if value == value and not (self.frozen and len(self.values) >= self.frames):
+        if value != value:
+            return
+        self.recent.append(value)
+        if not (self.frozen and len(self.values) >= self.frames):
             self.values.append(value)
 
 
@@ -264,6 +280,9 @@ class MetricBank:
         reference = done.get(m.baseline_metric or "", NAN)
         if m.baseline_max is not None and reference == reference and reference <= m.baseline_max:
             baseline.offer(sagitta)
+        if m.baseline_max_spread is not None and baseline.spread > m.baseline_max_spread:
+            self.reasons[m.name] = OUTLINE_UNSTEADY  # the outline only where it is clean
+            return NAN
         return sagitta - baseline.value
 
     def _restart_segment_ranges(self, in_rep: bool, holding: bool) -> None:

@@ -79,6 +79,7 @@ class MetricSpec:
     baseline_max: float | None = None  # back_curvature: upright when baseline_metric <= this
     baseline_frames: int = 15  # back_curvature: upright frames averaged for the baseline
     baseline_keep: str = "latest"  # back_curvature: "latest" frames (rolling) or the "first" ones (set-up)
+    baseline_max_spread: float | None = None  # back_curvature: not judged while the upright outline wobbles more (IQR)
     smooth_frames: int = 1  # running median over this many frames (noisy metrics such as masks)
     space: str = "image"  # angle/inclination: "image" (pixels) or "world" (MediaPipe's metric 3-D landmarks)
     unit: str = "deg"
@@ -406,6 +407,7 @@ def _parse_metric(r: Reader, name: str) -> MetricSpec:
             fields["baseline_max"] = base.num("max")
             fields["baseline_frames"] = base.int("frames", 15, minimum=1)
             fields["baseline_keep"] = base.str("keep", "latest", choices=("latest", "first"))
+            fields["baseline_max_spread"] = base.num("max_spread", None, positive=True)
             base.done()
         fields["unit"] = "ratio"
     fields["smooth_frames"] = r.int("smooth_frames", 1, minimum=1)
