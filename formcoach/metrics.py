@@ -27,8 +27,9 @@ ARM_OVER_BACK = 0.3
 ARMS_HIDE_BACK = "your arms hide your back outline: let them hang or cross them on your chest"
 OUTLINE_UNSTEADY = ("the outline of your back wobbles while you stand still (loose clothing, hair or the "
                     "background): back rounding cannot be judged reliably")
-#: Upright frames kept to measure how steady the back outline is (about 3 s at 30 fps).
-SPREAD_FRAMES = 90
+#: Upright frames kept to measure how steady the back outline is (30 s at 30 fps: the whole set
+#: up to now, so a brief still moment does not make a wobbly outline trustworthy again).
+SPREAD_FRAMES = 900
 
 
 def opposite(side: str) -> str:
