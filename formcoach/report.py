@@ -39,6 +39,7 @@ def rep_dict(rep: Rep) -> dict[str, Any]:
         "tempo": {"down_s": _num(rep.tempo.down_s), "pause_s": _num(rep.tempo.pause_s), "up_s": _num(rep.tempo.up_s)},
         "faults": list(rep.faults),
         **({"partial_cue": rep.partial_cue} if rep.partial_cue else {}),
+        **({"unseen_s": _num(rep.unseen_s)} if rep.unseen_s > 0 else {}),
     }
 
 
@@ -116,9 +117,17 @@ def spec_head(spec: ExerciseSpec) -> dict[str, Any]:
     }
 
 
+def confidence_dict(record: SessionRecord) -> dict[str, Any] | None:
+    """How far to trust the rep count (None for hold-only exercises): level, the second count, why."""
+    conf = record.count_confidence
+    if conf is None:
+        return None
+    return {"level": conf.level.value, "rhythm_cycles": conf.cycles, "reasons": list(conf.reasons)}
+
+
 def report_dict(record: SessionRecord) -> dict[str, Any]:
     """The report.json document."""
-    return assemble_report(
+    doc = assemble_report(
         spec_head(record.spec),
         source=record.source, fps=record.fps, duration_s=record.duration_s, ended_by=record.ended_by,
         frames={"total": record.frames_total, "with_pose": record.frames_with_pose, "dropped": record.frames_dropped},
@@ -131,6 +140,8 @@ def report_dict(record: SessionRecord) -> dict[str, Any]:
         timeline={"t": record.t, "rep_count": record.rep_counts, "metrics": record.series},
         warnings=list(getattr(record, "warnings", ())),
     )
+    doc["count_confidence"] = confidence_dict(record)
+    return doc
 
 
 def assemble_report(head: dict[str, Any], *, source: str, fps: float, duration_s: float, ended_by: str,

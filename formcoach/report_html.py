@@ -201,8 +201,14 @@ def _cards(report: dict[str, Any]) -> str:
     cards = []
     if _counts_reps(report):
         planned = report.get("target_reps")  # only a planned set (a workout) has a target; a clip does not
-        cards.append(_card("Reps counted", str(report.get("rep_count", len(report.get("reps", [])))),
-                           f"of {planned} planned" if _finite(planned) else ""))
+        confidence = report.get("count_confidence") if isinstance(report.get("count_confidence"), dict) else {}
+        unsure = confidence.get("level") == "low"
+        why = "; ".join(str(r) for r in confidence.get("reasons", []) if isinstance(r, str))
+        sub = f"of {planned} planned" if _finite(planned) else ""
+        if unsure:
+            sub = (sub + " · " if sub else "") + f"low confidence: {_e(why)}"
+        cards.append(_card("Reps counted", str(report.get("rep_count", len(report.get("reps", [])))), sub,
+                           "warn" if unsure else ""))
         partial = len(report.get("partial_reps", []))
         cards.append(_card("Partial reps", str(partial), "not counted" if partial else "none",
                            "warn" if partial else ""))
