@@ -420,6 +420,9 @@ def summary_text(record: SessionRecord) -> str:
                      f"{wanted}: counts and checks may be wrong")
     if record.spec.reps is not None:
         lines.append(f"  reps: {len(record.reps)}" + (f"  (+{len(record.partial_reps)} partial, not counted)" if record.partial_reps else ""))
+        conf = record.count_confidence
+        if conf is not None and conf.reasons:
+            lines.append(f"  count confidence: {conf.level.value} ({'; '.join(conf.reasons)})")
     for h in record.holds:
         status = "done" if h.completed else f"short: {h.broke_because or 'broke early'}"
         lines.append(f"  hold {h.index}: {h.duration_s:.1f} s of {h.target_s:.0f} s ({status})")
