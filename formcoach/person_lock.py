@@ -2,9 +2,12 @@
 
 MediaPipe Pose tracks one person. With two people in the picture it may switch between them
 from one frame to the next. A real body cannot teleport: between two frames its hip centre moves
-a fraction of a torso length and its torso length (its size on screen) changes by a few percent.
-A frame whose pose breaks both limits of the last accepted pose, scaled by the time since it,
-is another person: it is dropped (the frame is "not judged") and counted. Pure numpy; no cv2.
+a fraction of its size on screen (the extent of its landmarks). A pose whose hip centre is further
+from the last accepted one than that allows, for the time since, is another person: it is dropped
+(the frame is "not judged") and counted. (Size changes alone are not used: with landmarks coming
+and going on a hard pose the measured size flickers by 2-3x between frames of one person.) When the new pose goes on
+moving like one body for a second, it is taken as the person (the track stays on someone else, or
+the first pose was a wrong one); the report still says the track jumped. Pure numpy; no cv2.
 """
 
 from __future__ import annotations
@@ -23,47 +26,48 @@ class LockConfig:
     """Limits of a plausible move from the last accepted pose, for `dt` seconds since it.
 
     Attributes:
-        jump: hip-centre move allowed at once, in torso lengths (plus `speed` per second).
-        speed: hip-centre speed allowed, torso lengths per second.
-        scale: |log(torso / torso before)| allowed at once (0.3 = about 35 %), plus `scale_rate` per second.
-        scale_rate: size change allowed per second (walking towards the camera).
+        jump: hip-centre move allowed at once, in body sizes (the larger of the two poses'), plus
+            `speed` per second.
+        speed: hip-centre speed allowed, body sizes per second.
         forget_s: after this long without any pose (nobody in view), the next pose is taken as the person.
+        adopt_s: a new pose that moves like one body for this long is taken as the person (the first
+            anchor may have been a wrong pose, e.g. the tracker still on the previous video's person).
     """
 
-    jump: float = 0.5
-    speed: float = 3.0
-    scale: float = 0.3
-    scale_rate: float = 1.5
+    jump: float = 0.4
+    speed: float = 2.0
     forget_s: float = 2.0
+    adopt_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class Anchor:
-    """Where the locked person was: hip centre (px), torso length (px), when (s)."""
+    """Where the locked person was: hip centre (px), body size (px: diagonal of the landmarks' box), when (s)."""
 
     centre: np.ndarray  # (2,)
-    torso: float
+    size: float
     t: float
 
 
+MIN_LANDMARKS = 8  # fewer seen: too little to say where the body is
+
+
 def anchor_of(frame: PoseFrame) -> Anchor | None:
-    """Hip centre and shoulder-to-hip length of a pose; None when hips or shoulders are missing."""
+    """Hip centre and body size of a pose; None when the hips or most landmarks are missing."""
     xy = frame.xy
     hips = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
-    shoulders = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]]
-    if np.isnan(hips).all() or np.isnan(shoulders).all():
+    pts = xy[~np.isnan(xy).any(axis=1)]
+    if np.isnan(hips).all() or len(pts) < MIN_LANDMARKS:
         return None
-    hip, shoulder = np.nanmean(hips, axis=0), np.nanmean(shoulders, axis=0)
-    torso = float(np.hypot(*(shoulder - hip)))
-    return Anchor(hip, torso, frame.t) if torso > 1.0 else None
+    size = float(np.hypot(*(pts.max(axis=0) - pts.min(axis=0))))
+    return Anchor(np.nanmean(hips, axis=0), size, frame.t) if size > 1.0 else None
 
 
 def is_jump(before: Anchor, now: Anchor, config: LockConfig) -> bool:
-    """True when `now` cannot be the person of `before` (moved and resized too much at once)."""
+    """True when `now` cannot be the person of `before` (its hips moved too far for the time between)."""
     dt = max(now.t - before.t, 0.0)
-    moved = float(np.hypot(*(now.centre - before.centre))) / before.torso
-    resized = abs(math.log(now.torso / before.torso))
-    return moved > config.jump + config.speed * dt or resized > config.scale + config.scale_rate * dt
+    moved = float(np.hypot(*(now.centre - before.centre))) / max(before.size, now.size)
+    return moved > config.jump + config.speed * dt
 
 
 class PersonLock:
@@ -81,6 +85,8 @@ class PersonLock:
 
     def reset(self) -> None:
         self._anchor: Anchor | None = None
+        self._candidate: Anchor | None = None  # the last rejected pose
+        self._candidate_since = 0.0
         self._rejecting = False
         self._last_t: float | None = None
         self.rejected = 0
@@ -100,15 +106,22 @@ class PersonLock:
             # Following: the person may have moved since the anchor. While someone else is tracked,
             # the person must come back where they were (a frame's worth of movement).
             dt = since_pose if self._rejecting else frame.t - anchor.t
-            if is_jump(anchor, Anchor(now.centre, now.torso, anchor.t + dt), self.config):
+            if is_jump(anchor, Anchor(now.centre, now.size, anchor.t + dt), self.config) and not self._adopt(now):
                 self.switches += not self._rejecting
                 self._rejecting = True
                 self.rejected += 1
                 self.rejected_s += since_pose
                 return None
         self._rejecting = False
-        self._anchor = now
+        self._anchor, self._candidate = now, None
         return frame
+
+    def _adopt(self, now: Anchor) -> bool:
+        """True once the rejected poses have moved like one body for `adopt_s` (then they are the person)."""
+        if self._candidate is None or is_jump(self._candidate, now, self.config):
+            self._candidate_since = now.t
+        self._candidate = now
+        return now.t - self._candidate_since >= self.config.adopt_s
 
     def warning(self) -> str | None:
         """The report's line about it, or None when the track never jumped."""
@@ -177,7 +190,7 @@ def _elsewhere(other: PoseFrame, box: tuple[int, int, int, int], tracked: Anchor
     here = anchor_of(other)
     if here is None or np.count_nonzero(other.visibility > 0.5) < 12:
         return False
-    if tracked is not None and here.torso < tracked.torso / 3:
+    if tracked is not None and here.size < tracked.size / 3:
         return False
     xy = other.xy
     shoulder = np.nanmean(xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]], axis=0)

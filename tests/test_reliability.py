@@ -191,6 +191,7 @@ def test_sigterm_ends_a_session_like_q_and_keeps_its_reps():
     spec = get_spec("wall_squat")
     frames = squat_frames(3)
     stop = StopOnSignal()
+    before = signal.getsignal(signal.SIGTERM)
 
     def source():
         for t, _ in frames:
@@ -202,7 +203,7 @@ def test_sigterm_ends_a_session_like_q_and_keeps_its_reps():
         record = run_session(source(), Scripted(frames), spec, [stop], fps=FPS)
     assert record.ended_by == "interrupted (SIGTERM)" and record.interrupted
     assert len(record.reps) == 1 and record.t[-1] < 14.1
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler in place before is restored
 
 
 def test_interrupted_hold_is_not_a_short_hold_fault():
