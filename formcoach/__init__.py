@@ -45,7 +45,7 @@ _LAZY = {
     "PoseError": "formcoach.errors",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]  # noqa: PLE0604 (the keys of _LAZY are the names)
 
 
 def __getattr__(name: str) -> Any:

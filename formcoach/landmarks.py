@@ -225,7 +225,7 @@ def _small_mask(mask: np.ndarray | None, image_size: tuple[int, int], long_side:
     w, h = mask_size(image_size, long_side)
     if mask is None:
         return np.zeros((h, w), np.uint8)
-    small = mask.astype(np.float32)
+    small: np.ndarray = mask.astype(np.float32)
     if small.shape[:2] != (h, w):
         from formcoach._cv2 import cv2
 

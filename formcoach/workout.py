@@ -258,7 +258,7 @@ def plan_workout(routine: Routine, catalog: Mapping[str, ExerciseSpec], level: s
         layers: list[Any] = [entry.levels.get(level) if level is not None else None, entry.dose, spec_layer]
 
         def pick(key: str) -> Any:
-            return next((getattr(x, key) for x in layers if x is not None and getattr(x, key) is not None), None)
+            return next((getattr(x, key) for x in layers if x is not None and getattr(x, key) is not None), None)  # noqa: B023 (called in this iteration)
 
         sets, rest_s = pick("sets") or 1, float(pick("rest_s") or 0.0)
         reps = pick("reps") if spec.reps is not None else None

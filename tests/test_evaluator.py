@@ -57,7 +57,7 @@ def test_walking_in_then_idle_counts_nothing():
     frames = []
     for i in range(150):  # 5 s walking in from the left edge, knees bending with each step
         t = i / 30
-        frames.append((t, sequence([(0, 0), (0, 0)], lambda _: wall_squat(150 + 25 * np.sin(t * 6), ankle_x=40 + 55 * t))[0][1]))
+        frames.append((t, sequence([(0, 0), (0, 0)], lambda _: wall_squat(150 + 25 * np.sin(t * 6), ankle_x=40 + 55 * t))[0][1]))  # noqa: B023
     frames = [(t, f.__class__(t, f.image_size, f.xy, f.world, f.visibility)) for t, f in frames]
     ev = run(get_spec("wall_squat"), frames)
     assert ev.rep_count == 0

@@ -160,7 +160,8 @@ def main() -> int:
     parser.add_argument("--replay", action="store_true", help="replay the committed landmark caches (no model)")
     args = parser.parse_args()
     names = args.names or [p.stem for p in sidecars()]
-    print("| clip | exercise | reps exp/got | partial exp/got | holds exp (s) | holds got (s) | faults expected | faults raised | detected | verdict |")
+    print("| clip | exercise | reps exp/got | partial exp/got | holds exp (s) | holds got (s) | faults expected | faults raised "
+          "| detected | verdict |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     failures = 0
     for name in names:

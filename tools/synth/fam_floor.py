@@ -336,7 +336,7 @@ def _cat_cow(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tuple:
     t += 1.3
     keys.append(mo.Key(t, cow))
     reps = []
-    for i in range(spec.reps):
+    for _ in range(spec.reps):
         start = t
         t += float(rng.uniform(1.3, 1.5))
         keys.append(mo.Key(t, catp))

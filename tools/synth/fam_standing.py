@@ -22,7 +22,7 @@ from tools.synth.body import Body, Posed, forward_kinematics, keypoints, skin, t
 from tools.synth.clips import ClipSpec, _furniture
 from tools.synth.render import TriMesh
 from tools.synth.rig import (Pose, SIDES, arm_lengths, leg_directions, pose_rotations, reach_for, rot_between,
-                             rot_x, rot_z, two_bone_ik)
+                             rot_z, two_bone_ik)
 from tools.synth.scene import Room, box, cylinder_x
 from tools.synth.truth import AngleDef
 
@@ -182,7 +182,6 @@ def arms_circle(f: Frame, s: str, sign: float) -> tuple[np.ndarray, np.ndarray]:
     e = np.radians(f.p.get("elev", 0.0)) + r * np.sin(ph)
     fwd = r * np.cos(ph)
     d = np.array([sign * np.cos(e) * np.cos(fwd), -np.cos(e) * np.sin(fwd), np.sin(e)])
-    out = f.shoulder(s) + _reach(f.body, 172.0) * d
     u = f.p.get("raise_", 0.0)
     # Raise along an arc (not a straight line through the body): interpolate the direction.
     dh = (hang - f.shoulder(s)) / np.linalg.norm(hang - f.shoulder(s))
@@ -345,7 +344,7 @@ def _deadlift_hips_first(spec: ClipSpec, body: Body, rng: np.random.Generator) -
     bottom = dict(top, trunk=66.0, knee=92.0, shin_lean=20.0, neck=-12.0)
     t = float(rng.uniform(1.5, 1.6))
     keys, reps = [mo.Key(0.0, top), mo.Key(t, top)], []
-    for i in range(spec.reps):
+    for _ in range(spec.reps):
         b = dict(bottom, trunk=bottom["trunk"] + float(rng.uniform(-2, 2)))
         t1 = t + float(rng.uniform(1.1, 1.2))  # down
         t2 = t1 + 0.3  # at the floor
@@ -555,7 +554,6 @@ def _twist_toe_touch(spec: ClipSpec, body: Body, rng: np.random.Generator) -> tu
     v = spec.variant
     top = dict(STAND, knee=172.0, twist=0.0, reach=0.0, reach_side=1.0, hang_out=0.08)
     twist = v.get("twist", 35.0)
-    turns, flags = [], []
     keys: list[mo.Key] = []
     t = float(rng.uniform(1.5, 1.6))
     reps = []
