@@ -150,6 +150,11 @@ class History:
             self._db.close()
             self._db = None
 
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise HistoryError(f"{self.path}: the history database is not open (use History as a context manager)")
+        return self._db
+
     def _error(self, exc: BaseException) -> HistoryError:
         text = str(exc)
         if "locked" in text or "busy" in text:
@@ -161,7 +166,7 @@ class History:
         return HistoryError(f"{self.path}: the history database {why}")
 
     def _migrate(self) -> None:
-        db = self._db
+        db = self._connection()
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise HistoryError(f"{self.path}: the history database has schema {version}, made by a newer formcoach "
@@ -181,10 +186,10 @@ class History:
         """Record one session; returns its id."""
         values = [getattr(row, c) for c in _COLUMNS]
         try:
-            cur = self._db.execute(f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", values)
+            cur = self._connection().execute(f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", values)
         except sqlite3.Error as exc:
             raise self._error(exc) from None
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def sessions(self, exercise: str | None = None, limit: int | None = None) -> list[SessionRow]:
         """Sessions oldest first (the last `limit` of them), of one exercise or all."""
@@ -193,7 +198,7 @@ class History:
         if limit:
             sql += f" LIMIT {int(limit)}"
         try:
-            rows = self._db.execute(sql, args).fetchall()
+            rows = self._connection().execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise self._error(exc) from None
         return [SessionRow(**dict(zip(_COLUMNS, r[1:])), id=r[0]) for r in reversed(rows)]

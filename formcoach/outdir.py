@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from formcoach.errors import OutputError
 
@@ -171,7 +171,7 @@ class NativeLogFilter:
 
     def __init__(self) -> None:
         self._saved: int | None = None
-        self._thread = None
+        self._thread: Any = None  # the stderr pump (threading.Thread) while active
         self._stderr: TextIO | None = None
 
     def __enter__(self) -> NativeLogFilter:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class SecondPersonCheck:
 
     def __init__(self, make_estimator, every_s: float = 2.0, margin: float = 0.25) -> None:
         self._make, self.every_s, self.margin = make_estimator, every_s, margin
-        self._estimator = None
+        self._estimator: Any = None  # a PoseEstimator, made on first use
         self._next_t: float | None = None
         self.checks = 0
         self.seen_at: list[float] = []

@@ -165,7 +165,7 @@ class LandmarkSmoother:
         ):
             self.reset()
         self._last_t = frame.t
-        self._image_size = tuple(frame.image_size)
+        self._image_size = (int(frame.image_size[0]), int(frame.image_size[1]))
 
         visible = np.asarray(frame.visibility, dtype=np.float64) >= self.min_visibility  # (33,), NaN → False
         xy = np.where(visible[:, None], frame.xy, np.nan)  # (33, 2) pixels

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class VideoFileSource:
             self.frames_read += 1
             yield image, t
             ok, image = self._cap.read()
-            image = image if ok else None
+            image = image if ok else None  # type: ignore[assignment]  # None ends the loop
             pos_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         self._check_complete()
 
@@ -124,7 +124,7 @@ class PacedFileSource:
     whenever the consumer keeps up.
     """
 
-    def __init__(self, path: str | Path, clock: callable = time.monotonic, sleep: callable = time.sleep) -> None:
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self._inner = VideoFileSource(path)
         self.info = self._inner.info
         self.warnings = self._inner.warnings  # the same list: damage found while playing shows up here

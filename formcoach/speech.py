@@ -358,7 +358,7 @@ class WinsoundTonePlayer:
     def play(self, kind: Beep) -> None:
         import winsound  # Windows only
 
-        winsound.PlaySound(wav_bytes(tone_samples(kind, self.volume)), winsound.SND_MEMORY)
+        winsound.PlaySound(wav_bytes(tone_samples(kind, self.volume)), winsound.SND_MEMORY)  # type: ignore[attr-defined,unused-ignore]
 
     def stop(self) -> None:
         pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,8 +43,8 @@ class VideoWriter:
 
     def __init__(self, path: str | Path, fps: float, max_side: int = MAX_SIDE_PX, crf: int = 23) -> None:
         self.path, self.fps, self.max_side, self.crf = Path(path), fps, max_side, crf
-        self._container = None
-        self._stream = None
+        self._container: Any = None  # av.OutputContainer once the first frame sets the size
+        self._stream: Any = None
         self._t0: float | None = None
         self._last_pts = -1
         self._held = None  # the last encoded packet, muxed once the next one gives its duration
