@@ -98,6 +98,7 @@ class Evaluator:
                 self._rep_series, self._rep_at_target, self._rep_times = {}, [], []
 
         if self.hold is not None:
+            assert self.spec.hold is not None  # a hold timer exists only for a spec with a hold
             in_posture, failing = posture_state(self.spec.hold.posture, metrics)
             for ev in self.hold.update(t, in_posture, failing):
                 events += self._on_hold_event(ev)
@@ -106,7 +107,7 @@ class Evaluator:
         ctx = CueContext(
             t=t, dt=dt, view=view,
             phase=self.reps.phase if self.reps else None,
-            rep_index=self.reps.current_index if rep_in_progress else None,
+            rep_index=self.reps.current_index if rep_in_progress and self.reps is not None else None,
             hold_index=len(self.hold.holds) + 1 if self.hold is not None and self.hold.holding else None,
             attempt=self._attempt if rep_in_progress else None,
             reasons=self._reasons(frame, side, metrics),
@@ -152,6 +153,7 @@ class Evaluator:
         then never re-enter it, so the next pull is an incomplete return, not a new rep.)
         """
         reps = self.spec.reps
+        assert reps is not None  # called only when the spec counts reps
         value = metrics[reps.rule.metric]
         if value != value and reps.fallback is not None:  # e.g. ankles out of the picture: the hip angle
             backup = metrics.get(reps.fallback.metric, math.nan)
@@ -175,6 +177,7 @@ class Evaluator:
         elif isinstance(ev, PartialRep):
             if self._attempt_rep_index is not None:
                 self.cues.detach_rep(self._attempt_rep_index)
+            assert self.spec.reps is not None  # rep events come only from a spec that counts reps
             rule = self.spec.reps.rule
             extreme = ev.rep.max if rule.target > rule.start else ev.rep.min
             fault = Fault(cue=ev.cue, message=ev.message, t_s=ev.rep.bottom_s, value=extreme, severity=Severity.WARNING,
@@ -188,6 +191,7 @@ class Evaluator:
     def _on_hold_event(self, ev: Event) -> list[Event]:
         out: list[Event] = [ev]
         if isinstance(ev, HoldEnded) and not ev.hold.completed:
+            assert self.spec.hold is not None  # hold events come only from a spec with a hold
             rule = self.spec.hold.rule
             fault = Fault(
                 cue=rule.short_cue, message=rule.short_message, t_s=ev.hold.end_s, value=ev.hold.duration_s,

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class Journal:
         self.error: OSError | None = None
         self._metric_names: list[str] | None = None
         try:
-            self._fh = self.path.open("w", encoding="utf-8")  # a new session (an old report needs --force)
+            self._fh: IO[str] | None = self.path.open("w", encoding="utf-8")  # a new session (an old report needs --force)
         except OSError as exc:
             self._fh, self.error = None, exc
         self._write({"k": "head", **head})
@@ -151,7 +151,7 @@ class _Rebuild:
     def add(self, line: dict[str, Any]) -> None:
         kind = line.pop("k")
         if kind == "head":  # a journal holds one session; were there two, the last one counts
-            self.__init__()
+            self.__init__()  # type: ignore[misc]  # start over: this class has no subclasses
             self.head = line
         elif kind == "metrics" and isinstance(line.get("names"), list):
             self.names = [str(n) for n in line["names"]]
@@ -173,7 +173,7 @@ class _Rebuild:
             self.end = line
 
     def _frame(self, line: dict[str, Any]) -> None:
-        values = line.get("m") if isinstance(line.get("m"), list) else []
+        values: list[Any] = line["m"] if isinstance(line.get("m"), list) else []
         if not isinstance(line.get("t"), (int, float)) or len(values) != len(self.names):
             return
         self.t.append(float(line["t"]))
@@ -200,7 +200,7 @@ def report_from_journal(path: str | Path) -> dict[str, Any]:
     if head is None or not isinstance(head.get("spec"), dict):
         raise FormcoachError(f"{path}: not a formcoach session journal (no head line)")
     end = rebuilt.end or {}
-    fps = head.get("fps") if isinstance(head.get("fps"), (int, float)) else 30.0
+    fps = float(head["fps"]) if isinstance(head.get("fps"), (int, float)) else 30.0
     duration = end.get("duration_s")
     if not isinstance(duration, (int, float)):
         duration = (rebuilt.t[-1] - rebuilt.t[0] + 1.0 / fps) if rebuilt.t else 0.0
@@ -216,7 +216,7 @@ def report_from_journal(path: str | Path) -> dict[str, Any]:
         partial_reps=rebuilt.partials,
         holds=rebuilt.holds,
         faults=rebuilt.faults,
-        not_judged=end.get("not_judged") if isinstance(end.get("not_judged"), list) else [],
+        not_judged=end["not_judged"] if isinstance(end.get("not_judged"), list) else [],
         timeline={"t": rebuilt.t, "rep_count": rebuilt.counts, "metrics": rebuilt.series},
         warnings=[str(w) for w in end.get("warnings", [])] if isinstance(end.get("warnings"), list) else [],
     )

@@ -301,7 +301,7 @@ def needed_points(spec: ExerciseSpec, side: str) -> list[_Need]:
         for name in m.points:
             if name.startswith(MIDPOINT_PREFIX):
                 part = name[len(MIDPOINT_PREFIX):]
-                lms = (sided(part, "left"), sided(part, "right"))
+                lms: tuple[Landmark, ...] = (sided(part, "left"), sided(part, "right"))
             elif name.startswith(OTHER_PREFIX):
                 part = name[len(OTHER_PREFIX):]
                 lms = (sided(part, opposite(metric_side if metric_side in ("left", "right") else side)),)

@@ -627,6 +627,7 @@ class _Runner:
         while True:
             image, t = self._next_frame()
             state, pose = self._check(check, image, t)
+            assert state is not None  # check is set: the None case returned above
             self._say_setup(state, t)
             self._status(image, WorkoutStatus(t, Phase.SETUP, upcoming, state, None, pose))
             if state.ready:
