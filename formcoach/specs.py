@@ -7,12 +7,13 @@ See docs/spec_format.md for the format with examples.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NoReturn
 
 import yaml
 
@@ -47,7 +48,7 @@ _SIDED_NAMES = frozenset(n for n in landmark_names() if n.startswith(("left_", "
 # ---- spec objects ------------------------------------------------------------------------------
 
 
-def _default(cls: type, name: str) -> Any:
+def _default(cls: Any, name: str) -> Any:
     """A dataclass field's default: defaults live on the dataclasses, the parser reads them there."""
     return cls.__dataclass_fields__[name].default
 
@@ -254,7 +255,7 @@ class Reader:
         self.data: dict[str, Any] = data
         self.used: set[str] = set()
 
-    def fail(self, message: str, key: str | None = None) -> None:
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
         where = f"{self.keypath}.{key}" if key and self.keypath else (key or self.keypath or "(top level)")
         raise SpecError(f"{self.path}: {where}: {message}")
 
@@ -282,7 +283,7 @@ class Reader:
             self.fail(f"expected one of {', '.join(choices)}, found {value!r}{did_you_mean(value, choices)}", key)
         return value
 
-    def num(self, key: str, default: Any = ..., positive: bool = False, minimum: float | None = None,
+    def num(self, key: builtins.str, default: Any = ..., positive: bool = False, minimum: float | None = None,
             maximum: float = MAX_MAGNITUDE) -> Any:
         """A finite number within [minimum (or -maximum), maximum]; `positive`: above 0."""
         value = self.raw(key, default)
@@ -299,11 +300,11 @@ class Reader:
             self.fail(f"expected a number from {low:g} to {maximum:g}, found {number:g}", key)
         return number
 
-    def seconds(self, key: str, default: Any = ..., positive: bool = False) -> Any:
+    def seconds(self, key: builtins.str, default: Any = ..., positive: bool = False) -> Any:
         """A duration: 0 (above 0 if `positive`) to MAX_SECONDS."""
         return self.num(key, default, positive=positive, minimum=0.0, maximum=MAX_SECONDS)
 
-    def int(self, key: str, default: Any = ..., minimum: int = 0) -> Any:
+    def int(self, key: builtins.str, default: Any = ..., minimum: int = 0) -> Any:
         value = self.raw(key, default)
         if value is default and default is not ...:
             return value
@@ -311,13 +312,13 @@ class Reader:
             self.fail(f"expected a whole number from {minimum} to {MAX_COUNT}, found {describe(value)}", key)
         return value
 
-    def flag(self, key: str, default: bool) -> bool:
+    def flag(self, key: builtins.str, default: bool) -> bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
             self.fail(f"expected true or false, found {describe(value)}", key)
         return value
 
-    def names(self, key: str, allowed: Any, what: str) -> list[str]:
+    def names(self, key: builtins.str, allowed: Any, what: builtins.str) -> list[builtins.str]:  # `str` is a method here
         """A list of names, each in `allowed`."""
         value = self.raw(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
@@ -433,7 +434,7 @@ def _parse_condition(r: Reader, metrics: Mapping[str, MetricSpec], default_metri
     if r.has("range"):
         rng = r.raw("range")
         bounds = [finite_number(v) for v in rng] if isinstance(rng, list) else []
-        if len(bounds) != 2 or None in bounds or any(abs(v) > MAX_MAGNITUDE for v in bounds):
+        if len(bounds) != 2 or any(v is None or abs(v) > MAX_MAGNITUDE for v in bounds):
             r.fail(f"expected [low, high] (two finite numbers), found {describe(rng)}", "range")
         low, high = bounds
     if low is None and high is None:
@@ -516,7 +517,7 @@ def render_texts(spec: ExerciseSpec) -> ExerciseSpec:
         raise SpecError(f"{spec.path}: {exc}") from None
     spoken = {c.id: c.short or c.say for c in cues} | {cue: short for cue, (_, short) in text.items()}
     reps, hold = spec.reps, spec.hold
-    if rule is not None:
+    if rule is not None and reps is not None:
         rule = dataclasses.replace(
             rule, partial_message=text.get(rule.partial_cue, (rule.partial_message,))[0],
             incomplete_return_message=text.get(rule.incomplete_return_cue or "", (rule.incomplete_return_message,))[0])
@@ -652,7 +653,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             short_cue, short_say = sr.str("cue"), _text(sr, "say")
             templates[short_cue] = (short_say, _text(sr, "short", ""))
             sr.done()
-        rule = HoldRule(
+        hold_rule = HoldRule(
             target_s=hr.seconds("target_s", positive=True),
             grace_s=hr.seconds("grace_s", 0.5),
             min_s=hr.seconds("min_s", 1.0),
@@ -660,7 +661,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
             short_message=short_say,
         )
         hr.done()
-        hold = HoldSpec(rule=rule, posture=tuple(posture))
+        hold = HoldSpec(rule=hold_rule, posture=tuple(posture))
 
     if reps is None and hold is None:
         r.fail("a spec needs reps, hold, or both: otherwise nothing is counted or timed")
