@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 
 from formcoach import __version__
@@ -396,7 +396,7 @@ def cmd_workout(args: argparse.Namespace) -> int:
         voice = _voice(args)
         coach = voice[0] if voice else None
 
-        journals: dict[int, object] = {}
+        journals: dict[int, Any] = {}  # set index -> its Journal
         per_set = _set_consumers(args, out_dir, source.info, journals)
         record = run_workout(
             source, estimator, routine, catalog, [stop, EventLog(sys.stdout), WorkoutLog(sys.stdout), *window], args.level,

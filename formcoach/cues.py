@@ -184,7 +184,7 @@ class CueBook:
             if values.size == 0:
                 continue
             agg = cue.aggregate or "max"
-            value = float({"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp}[agg](values))
+            value = float({"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp}[agg](values))  # type: ignore[operator]
             if cue.condition.holds(value):
                 continue
             worst_t = float(frame_t[worst_index(cue, values)])

@@ -245,7 +245,7 @@ class MetricBank:
             both = np.array([self._one_side(m, frame, s, done) for s in ("left", "right")])
             if not np.isfinite(both).any():
                 return NAN
-            return float({"mean": np.nanmean, "max": np.nanmax, "min": np.nanmin}[chosen](both))
+            return float({"mean": np.nanmean, "max": np.nanmax, "min": np.nanmin}[chosen](both))  # type: ignore[operator]  # numpy overloads
         return self._one_side(m, frame, chosen, done)
 
     def _choose_side(self, m: MetricSpec, frame: PoseFrame, side: str) -> str:

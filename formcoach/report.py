@@ -96,7 +96,7 @@ def timeline_dict(record: SessionRecord) -> dict[str, Any]:
 
 
 def _timeline(head: dict[str, Any], t: list[float], counts: list[int], series: dict[str, list]) -> dict[str, Any]:
-    units = head.get("units") if isinstance(head.get("units"), dict) else {}
+    units: dict[str, Any] = head["units"] if isinstance(head.get("units"), dict) else {}
     return {
         "t": [round(x, 3) for x in t],
         "rep_count": list(counts),
@@ -149,7 +149,7 @@ def assemble_report(head: dict[str, Any], *, source: str, fps: float, duration_s
                     holds: list[dict], faults: list[dict], not_judged: list[dict], timeline: dict[str, Any],
                     warnings: list[str]) -> dict[str, Any]:
     """The report.json document from plain data: one builder for a finished session and a rebuilt journal."""
-    main_view = max(views, key=views.get) if views else None
+    main_view = max(views, key=lambda v: views[v]) if views else None
     return {
         "schema_version": SCHEMA_VERSION,
         "exercise": head.get("id"),
@@ -260,7 +260,7 @@ MAX_REPORT_NUMBER = 1e9  # no time, count or measurement is bigger; larger ones 
 _OPT_NUM = (int, float, type(None))
 _OPT_STR = (str, type(None))
 #: The shape of what the builders read: key -> allowed types (a dict value: a nested mapping).
-_TOP = {"schema_version": (int, str), "exercise": _OPT_STR, "exercise_name": _OPT_STR, "source": _OPT_STR,
+_TOP: dict[str, Any] = {"schema_version": (int, str), "exercise": _OPT_STR, "exercise_name": _OPT_STR, "source": _OPT_STR,
         "duration_s": _OPT_NUM, "fps": _OPT_NUM, "ended_by": _OPT_STR, "view": _OPT_STR, "rep_count": _OPT_NUM,
         "frames": dict, "reps": list, "partial_reps": list, "holds": list, "faults": list, "not_judged": list,
         "warnings": list, "timeline": (dict, type(None)), "defaults": (dict, type(None)),
@@ -268,13 +268,13 @@ _TOP = {"schema_version": (int, str), "exercise": _OPT_STR, "exercise_name": _OP
         "formcoach_version": _OPT_STR}
 _LIMIT = {"metric": str, "min": _OPT_NUM, "max": _OPT_NUM, "label": _OPT_STR}
 #: spec_summary (what the page draws as targets and limits): section -> item fields.
-_SUMMARY = {
+_SUMMARY: dict[str, Any] = {
     "settings": {"level": _OPT_STR, "spec_file": _OPT_STR, "pose_model": _OPT_STR, "hold_target_s": _OPT_NUM},
     "reps": {"metric": str, "start": _NUM, "target": _NUM, "partial_cue": _OPT_STR, "return_cue": _OPT_STR},
     "hold": {"target_s": _NUM, "short_cue": _OPT_STR, "posture": list},
 }
 _CUE = {"id": str, "when": _OPT_STR, "aggregate": _OPT_STR, "severity": _OPT_STR, **_LIMIT}
-_ITEM = {
+_ITEM: dict[str, dict[str, Any]] = {
     "reps": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "bottom_s": _OPT_NUM, "min": _OPT_NUM,
              "max": _OPT_NUM, "tempo": (dict, type(None)), "faults": list, "partial_cue": _OPT_STR},
     "holds": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "duration_s": _OPT_NUM, "target_s": _OPT_NUM,

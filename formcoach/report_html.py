@@ -201,7 +201,7 @@ def _cards(report: dict[str, Any]) -> str:
     cards = []
     if _counts_reps(report):
         planned = report.get("target_reps")  # only a planned set (a workout) has a target; a clip does not
-        confidence = report.get("count_confidence") if isinstance(report.get("count_confidence"), dict) else {}
+        confidence: dict[str, Any] = report["count_confidence"] if isinstance(report.get("count_confidence"), dict) else {}
         unsure = confidence.get("level") == "low"
         why = "; ".join(str(r) for r in confidence.get("reasons", []) if isinstance(r, str))
         sub = f"of {planned} planned" if _finite(planned) else ""

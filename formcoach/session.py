@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 import numpy as np
 
@@ -118,7 +118,7 @@ def run_session(
             for consumer in consumers:
                 keep_going &= consumer.on_frame(image, result) is not False
             if not keep_going:  # `q`, or a signal / closed output (a consumer with a `stop_reason`)
-                reason = next((c.stop_reason for c in consumers if getattr(c, "stop_reason", None)), None)
+                reason = next((c.stop_reason for c in consumers if getattr(c, "stop_reason", None)), None)  # type: ignore[attr-defined]
                 record.ended_by = f"interrupted ({reason})" if reason else "quit"
                 break
             if until is not None and until(result):
@@ -190,7 +190,7 @@ class StopOnSignal:
 
     def __init__(self) -> None:
         self.stop_reason: str | None = None
-        self._saved: dict[int, object] = {}
+        self._saved: dict[int, Any] = {}  # signal number -> the handler before ours
 
     def request(self, reason: str) -> None:
         self.stop_reason = self.stop_reason or reason
@@ -266,5 +266,5 @@ def analyse_file(
 
 def analyse_track(track: LandmarkTrack, spec: ExerciseSpec, source_name: str = "", consumers: Iterable[Consumer] = ()) -> SessionRecord:
     """Analyse recorded landmarks without video or model: the same session code, seconds per clip."""
-    return run_session(replay_frames(track), ReplayPose(track, with_masks=spec.needs_segmentation), spec, consumers,
+    return run_session(replay_frames(track), ReplayPose(track, with_masks=spec.needs_segmentation), spec, consumers,  # type: ignore[arg-type]  # no pictures
                        source_name=source_name, fps=track.fps)
