@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from formcoach.cli import AnnotatedVideo  # noqa: E402
+from formcoach.consumers import AnnotatedVideo  # noqa: E402
 from formcoach.pose import MediaPipePose  # noqa: E402
 from formcoach.session import run_session  # noqa: E402
 from formcoach.sources import VideoFileSource  # noqa: E402

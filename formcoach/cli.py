@@ -334,7 +334,8 @@ def cmd_live(args: argparse.Namespace) -> int:
         print(f"formcoach live: {spec.name} from {source.info.name}" + ("" if args.headless else " (press q to stop)"), flush=True)
         frames = iter(source)
         if not args.go:  # count only once the camera sees the person properly (or after 20 s, with a warning)
-            from formcoach.workout import WorkoutLog, wait_for_setup
+            from formcoach.consumers import WorkoutLog
+            from formcoach.workout import wait_for_setup
 
             outcome = wait_for_setup(frames, estimator, spec, [stop, WorkoutLog(sys.stdout), *window],
                                      coach=voice[0] if voice else None)
@@ -372,10 +373,11 @@ def _dropped_warning(record) -> list[str]:
 def cmd_workout(args: argparse.Namespace) -> int:
     from formcoach.pose import create_pose
     from formcoach.sources import CameraSource
-    from formcoach.workout import (
-        PlaylistSource, WorkoutLog, describe_plan, load_routine, needs_segmentation, plan_workout, run_workout,
-        workout_summary_text, write_workout_report,
-    )
+    from formcoach.consumers import WorkoutLog
+    from formcoach.routine import describe_plan, load_routine, needs_segmentation, plan_workout
+    from formcoach.sources import PlaylistSource
+    from formcoach.workout import run_workout
+    from formcoach.workout_report import workout_summary_text, write_workout_report
 
     catalog = _catalog(args)
     routine = load_routine(args.routine, catalog)
@@ -431,7 +433,7 @@ def _set_consumers(args: argparse.Namespace, out_dir: Path, info, journals: dict
     """Per-set consumers of a workout: the set's journal (kept in `journals` by set index),
     thumbnails and, with --record, its annotated video; each in the set's own folder."""
     from formcoach.outdir import make_writable_dir
-    from formcoach.workout import set_dir_name
+    from formcoach.workout_report import set_dir_name
 
     def per_set(p) -> list:
         folder = out_dir / set_dir_name(p)

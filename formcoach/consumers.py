@@ -1,4 +1,5 @@
-"""Session consumers the command line plugs in: annotated video, live window, event log, progress.
+"""Session consumers the command line plugs in: annotated video, live window, event log, workout
+log, progress.
 
 Each receives `on_frame(image, result)` (and `close()`); none feeds back into the analysis.
 cv2 and the overlay are imported when a consumer that draws is built.
@@ -18,6 +19,9 @@ import numpy as np
 from formcoach.core import CueRaised, FrameResult, HoldEnded, HoldStarted, PartialRep, RepCompleted
 from formcoach.errors import SourceError
 from formcoach.specs import ExerciseSpec
+from formcoach.workout import (
+    Announced, RestStarted, SetEnded, SetStarted, SetupChanged, SetupTimedOut, WorkoutEnded, WorkoutEvent,
+)
 
 #: Share of a real-time source's frames dropped above which the live screen and summary warn.
 DROPPED_WARN = 0.2
@@ -109,7 +113,6 @@ class Window:
     def on_workout(self, event) -> None:
         """A new set may be another exercise: draw with its spec."""
         from formcoach.overlay import Overlay
-        from formcoach.workout import SetStarted
 
         if isinstance(event, SetStarted):
             self.overlay = Overlay(event.plan.spec)
@@ -151,6 +154,46 @@ def event_line(ev) -> str | None:
         return f"hold ended: {ev.hold.duration_s:.1f} s" + ("" if ev.hold.completed else f" (short: {ev.hold.broke_because})")
     if isinstance(ev, CueRaised):
         return f"cue {ev.fault.cue}: {ev.fault.message}"
+    return None
+
+
+class WorkoutLog:
+    """Prints workout events as lines (`  12.30s  next: ...`): what a headless user or a test sees."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
+        pass  # set events are EventLog's job
+
+    def on_workout(self, event: WorkoutEvent) -> None:
+        line = _workout_line(event)
+        if line:
+            print(f"{event.t:7.2f}s  {line}", file=self.stream or sys.stdout, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _workout_line(ev: WorkoutEvent) -> str | None:
+    if isinstance(ev, Announced):
+        return f"say: {ev.text}"
+    if isinstance(ev, SetupChanged):
+        if ev.state.problems:
+            return "setup: " + "; ".join(p.message for p in ev.state.problems)
+        return "setup: ready" if ev.state.ready else None
+    if isinstance(ev, SetupTimedOut):
+        what = ev.state.message or "not settled"
+        return f"warning: setup still not right after {ev.waited_s:.0f} s ({what}); starting anyway"
+    if isinstance(ev, SetStarted):
+        return f"set {ev.plan.index}: {ev.plan.spec.name} {ev.plan.set_no}/{ev.plan.sets} started"
+    if isinstance(ev, SetEnded):
+        hold = f", longest hold {ev.longest_hold_s:.1f} s" if ev.longest_hold_s else ""
+        return f"set {ev.plan.index} ended ({ev.ended_by}): {ev.reps} reps{hold}"
+    if isinstance(ev, RestStarted):
+        return f"rest {ev.seconds:g} s"
+    if isinstance(ev, WorkoutEnded):
+        return f"workout ended: {ev.ended_by}"
     return None
 
 

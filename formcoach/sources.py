@@ -4,6 +4,10 @@
 - `CameraSource`: a webcam; t = capture time (monotonic clock at grab, from the first frame).
 - `PacedFileSource`: a video file behaving like a camera (real frame rate, frames dropped when
   the consumer is slow) — how tests drive live mode headless.
+- `PlaylistSource`: several files played one after another as one camera stream (workouts).
+
+Every source is a `Source`: iterable, a context manager that closes it, and explicit `warnings`,
+`dropped` and `unplugged` attributes the session reads at the end.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,6 +31,36 @@ class SourceInfo:
     frame_count: int | None  # None for cameras
     size: tuple[int, int]  # (width, height) as analysed, i.e. after rotation
     rotation: int = 0  # degrees the frames were turned (the file's rotation metadata); 0 = none
+
+
+class Source:
+    """Base of the frame sources: iterate for `(image_bgr, t)`; `with source:` closes it.
+
+    Attributes:
+        info: name, frame rate, frame count and size.
+        warnings: what may make the numbers wrong (rotated, damaged, cut short), said in the report.
+        dropped: frames a real-time source skipped because the consumer was late.
+        unplugged: the camera stopped delivering frames (the session ends as "camera lost").
+    """
+
+    info: SourceInfo
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.dropped = 0
+        self.unplugged = False
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file or camera."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _check_readable(path: Path) -> None:
@@ -57,7 +91,7 @@ def _fps(cap: cv2.VideoCapture) -> float:
     return float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
 
 
-class VideoFileSource:
+class VideoFileSource(Source):
     """Every frame of a video file, in order, with its presentation time.
 
     `t` is the container's time stamp of each frame (variable-frame-rate phone clips are timed
@@ -68,6 +102,7 @@ class VideoFileSource:
     """
 
     def __init__(self, path: str | Path) -> None:
+        super().__init__()
         self.path = Path(path)
         _check_readable(self.path)
         self._cap = _open_capture(self.path)
@@ -84,7 +119,6 @@ class VideoFileSource:
             size=(first.shape[1], first.shape[0]), rotation=rotation,
         )
         self.frames_read = 0
-        self.warnings: list[str] = []
         if rotation:
             self.warnings.append(f"the video was turned {rotation} degrees as its rotation metadata says (phone recording)")
 
@@ -117,7 +151,7 @@ class VideoFileSource:
         self._cap.release()
 
 
-class PacedFileSource:
+class PacedFileSource(Source):
     """A video file played like a camera: at its real frame rate, skipping frames it is late for.
 
     `t` is the file's own timestamp of each delivered frame, so results match `VideoFileSource`
@@ -125,11 +159,11 @@ class PacedFileSource:
     """
 
     def __init__(self, path: str | Path, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__()
         self._inner = VideoFileSource(path)
         self.info = self._inner.info
         self.warnings = self._inner.warnings  # the same list: damage found while playing shows up here
         self._clock, self._sleep = clock, sleep
-        self.dropped = 0
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
         fps = self.info.fps
@@ -147,10 +181,11 @@ class PacedFileSource:
         self._inner.close()
 
 
-class CameraSource:
+class CameraSource(Source):
     """A webcam via OpenCV. Raises SourceError when it cannot be opened."""
 
     def __init__(self, index: int = 0, width: int = 1280, height: int = 720) -> None:
+        super().__init__()
         self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             raise SourceError(f"camera {index}: cannot open (not connected, in use, or no permission)")
@@ -162,7 +197,6 @@ class CameraSource:
             raise SourceError(f"camera {index}: opened but delivers no frames")
         h, w = frame.shape[:2]
         self.info = SourceInfo(name=f"camera:{index}", fps=_fps(self._cap), frame_count=None, size=(w, h))
-        self.unplugged = False
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
         start: float | None = None
@@ -177,6 +211,49 @@ class CameraSource:
 
     def close(self) -> None:
         self._cap.release()
+
+
+class PlaylistSource(Source):
+    """Several video files played one after another as ONE camera stream, timestamps continuous.
+
+    Args:
+        paths: video files, in order.
+        paced: play at the real frame rate like a camera (frames dropped when the consumer is late);
+            False = every frame, as fast as they are read (tests).
+    """
+
+    def __init__(self, paths: Sequence[str | Path], paced: bool = False) -> None:
+        super().__init__()
+        if not paths:
+            raise SourceError("a playlist needs at least one video file")
+        kind: type[VideoFileSource | PacedFileSource] = PacedFileSource if paced else VideoFileSource
+        self._sources: list[VideoFileSource | PacedFileSource] = []
+        try:
+            for p in paths:
+                self._sources.append(kind(p))
+        except SourceError:
+            self.close()
+            raise
+        infos = [s.info for s in self._sources]
+        counts = [i.frame_count for i in infos]
+        self.info = SourceInfo(
+            name=" + ".join(i.name for i in infos), fps=infos[0].fps,
+            frame_count=sum(counts) if all(counts) else None, size=infos[0].size,  # type: ignore[arg-type]  # all(counts): no None
+        )
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
+        offset = 0.0
+        for source in self._sources:
+            last = -1.0 / source.info.fps
+            for image, t in source:
+                last = t
+                yield image, offset + t
+            # The next file starts one frame after this one ends (its full length when frames were dropped).
+            offset += max(last + 1.0 / source.info.fps, (source.info.frame_count or 0) / source.info.fps)
+
+    def close(self) -> None:
+        for s in self._sources:
+            s.close()
 
 
 # The annotated-video writer (H.264 via PyAV) lives in formcoach.video_out; kept importable from here.

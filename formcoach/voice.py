@@ -112,6 +112,10 @@ class SchedulerConfig:
     pose_lost_cooldown_s: float = 15.0
     beeps_only: bool = False
 
+    def speaking_s(self, text: str) -> float:
+        """Estimated seconds to say `text`."""
+        return len(text.split()) / self.words_per_s + self.pause_s
+
 
 def countdown_marks(target_s: float) -> list[tuple[float, str]]:
     """(elapsed s, words) points of a hold countdown; the last one, at the target, is "Done".
@@ -226,7 +230,7 @@ class CueScheduler:
         """Estimated time to say (or beep) `u`, seconds."""
         if self.config.beeps_only:
             return beep_seconds(u.beep) + 0.1 if u.beep is not None else 0.0
-        return len(u.text.split()) / self.config.words_per_s + self.config.pause_s
+        return self.config.speaking_s(u.text)
 
     # -- internals --
 

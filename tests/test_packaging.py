@@ -15,7 +15,7 @@ import pytest
 from formcoach.errors import SpecError
 from formcoach.resources import DataKind, search_dirs, shipped_dir, yaml_files
 from formcoach.specs import get_spec, load_catalog
-from formcoach.workout import load_routine
+from formcoach.routine import load_routine
 
 REPO = Path(__file__).resolve().parent.parent
 

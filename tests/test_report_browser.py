@@ -369,7 +369,8 @@ def test_video_loads_and_a_rep_row_seeks_it(browser, reports, tmp_path):
 
 def test_workout_page_shares_the_report_style_and_fits_a_phone(browser, tmp_path):
     from conftest import ScriptedPose
-    from formcoach.workout import run_workout, write_workout_report
+    from formcoach.workout import run_workout
+    from formcoach.workout_report import write_workout_report
     import test_workout as tw
 
     rec = run_workout(tw.camera(35), ScriptedPose(tw.squats_then_superman), tw.routine(tw.TWO_EXERCISES), tw.CATALOG,

@@ -20,10 +20,10 @@ from formcoach.errors import SpecError
 from formcoach.specs import load_catalog
 from formcoach.speech import NullSpeaker
 from formcoach.voice import VoiceCoach
-from formcoach.workout import (
-    Phase, RestStarted, SetupChanged, SetupTimedOut, WorkoutLog, load_routine, parse_routine, plan_workout,
-    run_workout, write_workout_report,
-)
+from formcoach.consumers import WorkoutLog
+from formcoach.routine import load_routine, parse_routine, plan_workout
+from formcoach.workout import Phase, RestStarted, SetupChanged, SetupTimedOut, run_workout
+from formcoach.workout_report import write_workout_report
 from conftest import ScriptedPose
 from synthetic import frame_from_joints, prone_joints, standing_joints
 
@@ -277,7 +277,7 @@ def test_workout_report(tmp_path: Path):
 
 def test_playlist_source_has_continuous_timestamps(tmp_path: Path):
     from formcoach._cv2 import cv2
-    from formcoach.workout import PlaylistSource
+    from formcoach.sources import PlaylistSource
 
     paths = []
     for name, n in (("a", 10), ("b", 5)):
@@ -296,7 +296,7 @@ def test_playlist_source_has_continuous_timestamps(tmp_path: Path):
 
 def test_playlist_source_names_a_missing_file(tmp_path: Path):
     from formcoach.errors import SourceError
-    from formcoach.workout import PlaylistSource
+    from formcoach.sources import PlaylistSource
 
     with pytest.raises(SourceError, match="nope.mp4: video file not found"):
         PlaylistSource([tmp_path / "nope.mp4"])
@@ -312,7 +312,8 @@ def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
     """wall squat 1 x 3 reps, rest 1 s, superman 1 x 15 s hold: setup → set → rest → next, headless."""
     from formcoach.pose import MediaPipePose
     from formcoach.speech import make_speaker
-    from formcoach.workout import PlaylistSource, needs_segmentation
+    from formcoach.routine import needs_segmentation
+    from formcoach.sources import PlaylistSource
 
     videos = [SAMPLES / "wall_squat_good.mp4", SAMPLES / "superman_hold.mp4"]
     truth = [json.loads(v.with_suffix(".json").read_text()) for v in videos]
