@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from formcoach.consumer import Consumer  # noqa: E402
 from formcoach.overlay import Overlay  # noqa: E402
 from formcoach.session import run_session  # noqa: E402
 from formcoach.sources import PacedFileSource, VideoFileSource  # noqa: E402
@@ -74,7 +75,7 @@ class _Clock:
         return now
 
 
-class _Feedback:
+class _Feedback(Consumer):
     """Draws the overlay on each analysed frame and records capture-to-overlay latency (seconds)."""
 
     def __init__(self, spec, clock: _Clock) -> None:
@@ -88,9 +89,6 @@ class _Feedback:
         done = time.monotonic()
         self.draw_s.append(done - t0)
         self.latency.append(done - (self.clock.start + result.t))
-
-    def close(self) -> None:
-        pass
 
 
 def measure(clip: Path, exercise: str, seconds: float | None) -> dict:

@@ -10,45 +10,31 @@ kept); a session ended early keeps its report and exits 128 + the signal: 130 Ct
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
-
+from typing import TYPE_CHECKING, Sequence
 
 from formcoach import __version__
-from formcoach.errors import FormcoachError, OutputError, SpecError
-from formcoach.specs import Condition, ExerciseSpec, get_spec, load_spec_file
+from formcoach.errors import FormcoachError, OutputError, SessionCrashed, SpecError
+from formcoach.specs import ExerciseSpec, get_spec, load_spec_file
+
+if TYPE_CHECKING:
+    from formcoach.consumer import Consumer
+    from formcoach.journal import Journal
+    from formcoach.session import SessionRecord, StopOnSignal
+    from formcoach.sources import SourceInfo
+    from formcoach.voice import VoiceCoach
 
 EXIT_OK, EXIT_CRASHED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: How a session that ended early exits: 128 + the signal number, as shells report a killed job.
 EXIT_STOPPED = {"SIGINT": 130, "SIGHUP": 129, "SIGTERM": 143, "stdout closed": 141}
 
 
-# Consumers live in formcoach.consumers; re-exported here for callers that imported them from the CLI.
-from formcoach.consumers import AnnotatedVideo, EventLog, Progress, Window, fault_thumbnails  # noqa: E402,F401
-
-
-# ---- commands ---------------------------------------------------------------------------------------
-
-
-def _thumbnails(spec: ExerciseSpec, out_dir: Path) -> list:
-    return fault_thumbnails(spec, out_dir)
-
-
-def _voice(args: argparse.Namespace) -> list:
-    """The voice coach consumer, when sound or a speech log is asked for."""
-    if args.voice == "off" and not args.speech_log:
-        return []
-    from formcoach.speech import make_speaker
-    from formcoach.voice import VoiceCoach
-
-    try:
-        return [VoiceCoach(make_speaker(args.voice, args.volume, args.speech_log))]
-    except OSError as exc:
-        raise OutputError(f"{args.speech_log}: cannot write the speech log ({exc.strerror or exc})") from None
+# ---- shared steps -----------------------------------------------------------------------------------
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
@@ -70,79 +56,60 @@ def _out_dir(args: argparse.Namespace, default: Path) -> Path:
     return prepare_out_dir(out, inputs, force=args.force, chosen=bool(args.out))
 
 
-def _journal(spec: ExerciseSpec, out_dir: Path, source: str, fps: float):
-    from formcoach.journal import JOURNAL_NAME, Journal
-    from formcoach.report import spec_head
-
-    head = {"formcoach": __version__, "spec": spec_head(spec), "source": source, "fps": fps,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    return Journal(out_dir / JOURNAL_NAME, head)
-
-
-def _stopper():
+def _stopper() -> StopOnSignal:
     """Signals (and a closed stdout) end the session like `q`; use as `with _stopper() as stop:`."""
     from formcoach.session import StopOnSignal
 
     stop = StopOnSignal()
-    if hasattr(sys.stdout, "on_close"):
+    if hasattr(sys.stdout, "on_close"):  # our PipeGuard (see `_run`)
         sys.stdout.on_close = lambda: stop.request("stdout closed")
     return stop
 
 
-def _exit_code(record) -> int:
-    """0 for a session that ended by itself (or `q`); 128 + the signal for one that was stopped."""
-    if not record.interrupted:
-        return EXIT_OK
-    reason = record.ended_by[len("interrupted"):].strip(" ()")
-    return EXIT_STOPPED.get(reason, EXIT_INTERRUPTED)
+def _coach(args: argparse.Namespace) -> VoiceCoach | None:
+    from formcoach.voice import make_coach
 
-
-def _crashed(exc: Exception, out_dir: Path, journal) -> FormcoachError:
-    """An error mid-session: rebuild what the journal holds, say where it is.
-
-    An OSError (disk full, folder removed) is an output problem (exit 2); anything else is a bug (exit 1).
-    """
-    from formcoach.journal import report_from_journal
-    from formcoach.report import write_report
-
-    saved = ""
-    if journal is not None and journal.path.exists():
-        try:
-            saved = f"; the report so far: {write_report(report_from_journal(journal.path), out_dir / 'report.json')}"
-        except FormcoachError:
-            saved = f"; what was analysed is in {journal.path} (`formcoach report {out_dir}` rebuilds the report)"
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return OutputError(f"{where}cannot write ({exc.strerror or exc}); the session stopped{saved}")
-    return SessionCrashed(f"the session stopped on an unexpected error ({type(exc).__name__}: {exc}){saved}")
-
-
-class SessionCrashed(FormcoachError):
-    """A bug or an environment failure ended a session; its journal (and report so far) is kept."""
+    return make_coach(args.voice, args.volume, args.speech_log)
 
 
 def _spec(args: argparse.Namespace) -> ExerciseSpec:
     return get_spec(args.exercise, args.specs).at_level(getattr(args, "level", None))
 
 
-def _finish(record, out_dir: Path, quiet: bool, journal=None) -> int:
-    """Write the reports (atomically), print the summary; the exit code says how the session ended."""
-    from formcoach.report import summary_text, write_json
-    from formcoach.report_html import regenerate
+def _catalog(args: argparse.Namespace) -> dict[str, ExerciseSpec]:
+    """The catalog without its bad files: one warning line for each (the rest still works)."""
+    from formcoach.specs import scan_catalog
 
-    if journal is not None:
-        journal.finish(record)
-    keep = f"; the session is kept in {journal.path}: `formcoach report {out_dir}` rebuilds the report" if journal else ""
-    if journal is not None and journal.error is not None:
-        keep = f"; the journal {journal.path} is incomplete too ({journal.error.strerror or journal.error})"
-    try:
-        report = write_json(record, out_dir / "report.json")
-        html = regenerate(report)  # report.html + metrics.csv, from report.json alone
-    except OutputError as exc:
-        raise OutputError(f"{exc}{keep}") from None
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write report.html/metrics.csv ({exc.strerror or exc}); "
-                          f"report.json is written") from None
+    catalog, problems = scan_catalog(args.specs)
+    for problem in problems:
+        print(f"formcoach: warning: skipped {problem}", file=sys.stderr)
+    return catalog
+
+
+def _crashed(exc: Exception, out_dir: Path, journal: Journal | None) -> FormcoachError:
+    """An error mid-session, as one of ours: an OSError (disk full, folder removed) is an output problem
+    (exit 2), anything else a bug (exit 1); either way the report so far is rebuilt from the journal."""
+    from formcoach.journal import salvage
+
+    saved = salvage(journal, out_dir)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return OutputError(f"{where}cannot write ({exc.strerror or exc}); the session stopped{saved}")
+    return SessionCrashed(f"the session stopped on an unexpected error ({type(exc).__name__}: {exc}){saved}")
+
+
+def _exit_code(record: SessionRecord) -> int:
+    """0 for a session that ended by itself (or `q`); 128 + the signal for one that was stopped."""
+    if not record.interrupted:
+        return EXIT_OK
+    return EXIT_STOPPED.get(record.stopped_by or "", EXIT_INTERRUPTED)
+
+
+def _finish(record: SessionRecord, out_dir: Path, quiet: bool, journal: Journal | None = None) -> int:
+    """Write the reports, print the warnings and the summary; the exit code says how the session ended."""
+    from formcoach.report import summary_text, write_session_reports
+
+    report, html = write_session_reports(record, out_dir, journal)
     for line in record.warnings:
         print(f"formcoach: warning: {line}", file=sys.stderr)
     if not quiet:
@@ -156,14 +123,33 @@ def _finish(record, out_dir: Path, quiet: bool, journal=None) -> int:
     return _exit_code(record)
 
 
+def _remember(args: argparse.Namespace, report: Path, code: int) -> int:
+    """Record a finished session (or each set of a workout) in the history; returns `code` unchanged.
+
+    The report is already written: a history problem is one warning line, never a lost session.
+    """
+    if args.no_history or code == EXIT_BAD_INPUT or not report.is_file():
+        return code
+    from formcoach.history import remember
+
+    warning = remember(report, args.command)
+    if warning:
+        print(f"formcoach: warning: {warning}", file=sys.stderr)
+    return code
+
+
+# ---- commands ---------------------------------------------------------------------------------------
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from formcoach.landmarks import LandmarkTrack, TrackBuilder
-    from formcoach.session import analyse_file
-
-    from formcoach.outdir import default_out_dir
-    from formcoach.sources import VideoFileSource
-
     from formcoach.batch import guess_exercise, is_batch
+    from formcoach.consumers import AnnotatedVideo, Progress, fault_thumbnails
+    from formcoach.journal import open_session_journal
+    from formcoach.landmarks import LandmarkTrack, TrackBuilder
+    from formcoach.outdir import default_out_dir
+    from formcoach.person_lock import SecondPersonCheck
+    from formcoach.session import analyse_file
+    from formcoach.sources import VideoFileSource
 
     if is_batch(args.video):
         return cmd_analyze_batch(args)
@@ -178,21 +164,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     out_dir = _out_dir(args, default_out_dir(args.video))
     recorder = TrackBuilder(record_masks=spec.needs_segmentation) if args.save_landmarks else None
     landmarks = LandmarkTrack.load(args.landmarks) if args.landmarks else None
-    journal = None
-    others = [] if landmarks is not None else [_second_person_check()]  # replayed landmarks: no model to ask
+    journal: Journal | None = None
+    others = [] if landmarks is not None else [SecondPersonCheck.with_pose_model()]  # replayed landmarks: no model to ask
+    coach = _coach(args)
 
-    def per_source(info) -> list:
+    def per_source(info: SourceInfo) -> list[Consumer]:
         nonlocal journal
-        journal = _journal(spec, out_dir, str(args.video), info.fps)
-        made: list = [journal, Progress(info.frame_count), *others]
+        journal = open_session_journal(spec, out_dir, str(args.video), info.fps)
+        made: list[Consumer] = [journal, Progress(info.frame_count), *others]
         if not args.no_video:
             made.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", info.fps))
         return made
 
     with _stopper() as stop:
         try:
-            record = analyse_file(args.video, spec, [stop, *_voice(args), *_thumbnails(spec, out_dir)], recorder,
-                                  per_source, landmarks)
+            record = analyse_file(args.video, spec, [stop, *([coach] if coach else []), *fault_thumbnails(spec, out_dir)],
+                                  recorder, per_source, landmarks)
         except (FormcoachError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug or a failing library: keep what was analysed, say so in one line
@@ -201,14 +188,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         recorder.save(out_dir / "landmarks.npz")
     record.warnings += [w for w in (c.warning() for c in others) if w]
     return _remember(args, out_dir / "report.json", _finish(record, out_dir, args.quiet, journal))
-
-
-def _second_person_check():
-    """Looks for someone else in the picture every few seconds, with a second pose model."""
-    from formcoach.person_lock import SecondPersonCheck
-    from formcoach.pose import create_pose
-
-    return SecondPersonCheck(lambda: create_pose(segmentation=False))
 
 
 def cmd_analyze_batch(args: argparse.Namespace) -> int:
@@ -252,25 +231,6 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _remember(args: argparse.Namespace, report: Path, code: int) -> int:
-    """Record a finished session (or each set of a workout) in the history; returns `code` unchanged.
-
-    The report is already written: a history problem is one warning line, never a lost session.
-    """
-    if args.no_history or code == EXIT_BAD_INPUT or not report.is_file():
-        return code
-    from formcoach.history import HistoryError, record_report, record_workout
-
-    try:
-        if report.name == "workout.json":
-            record_workout(report)
-        else:
-            record_report(report, args.command)
-    except (HistoryError, OSError, ValueError, KeyError) as exc:
-        print(f"formcoach: warning: session not added to the history: {exc}", file=sys.stderr)
-    return code
-
-
 def cmd_history(args: argparse.Namespace) -> int:
     from formcoach.history import History, history_text
 
@@ -309,73 +269,49 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
+    from formcoach.consumers import AnnotatedVideo, EventLog, Window, WorkoutLog, fault_thumbnails
+    from formcoach.journal import open_session_journal
+    from formcoach.live import finish_live_record, run_live
+    from formcoach.person_lock import SecondPersonCheck
     from formcoach.pose import create_pose
-    from formcoach.session import run_session
     from formcoach.sources import CameraSource, PacedFileSource
 
     spec = _spec(args)
     window = [] if args.headless else [Window(spec)]  # no display: say so before opening a camera
-    source = PacedFileSource(args.source) if args.source else CameraSource(args.camera)
-    for w in window:
-        w.throughput.fps = source.info.fps  # the window shows the share of the camera's frames dropped
-    out_dir = _out_dir(args, Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S"))
-    journal = _journal(spec, out_dir, source.info.name, source.info.fps)
-    stop = _stopper()
-    others = _second_person_check()
-    consumers: list = [stop, journal, EventLog(sys.stdout), *window, *_thumbnails(spec, out_dir), others]
-    estimator = None
-    try:
-        stop.__enter__()
-        estimator = create_pose(segmentation=spec.needs_segmentation)
-        voice = _voice(args)
-        consumers += voice
-        if args.record:
-            consumers.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", source.info.fps))
-        print(f"formcoach live: {spec.name} from {source.info.name}" + ("" if args.headless else " (press q to stop)"), flush=True)
-        frames = iter(source)
-        if not args.go:  # count only once the camera sees the person properly (or after 20 s, with a warning)
-            from formcoach.consumers import WorkoutLog
-            from formcoach.workout import wait_for_setup
-
-            outcome = wait_for_setup(frames, estimator, spec, [stop, WorkoutLog(sys.stdout), *window],
-                                     coach=voice[0] if voice else None)
-            if voice:
-                voice[0].announce("Go", outcome.t)
-        record = run_session(frames, estimator, spec, consumers, source_name=source.info.name, fps=source.info.fps)
-    except (FormcoachError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # a bug or a failing library: keep what was recorded, say so in one line
-        raise _crashed(exc, out_dir, journal) from exc
-    finally:
-        stop.__exit__(None, None, None)
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(PacedFileSource(args.source) if args.source else CameraSource(args.camera))
+        for w in window:
+            w.throughput.fps = source.info.fps  # the window shows the share of the camera's frames dropped
+        out_dir = _out_dir(args, Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S"))
+        journal = open_session_journal(spec, out_dir, source.info.name, source.info.fps)
+        stop, others = _stopper(), SecondPersonCheck.with_pose_model()
+        consumers: list[Consumer] = [stop, journal, EventLog(sys.stdout), *window, *fault_thumbnails(spec, out_dir), others]
         for c in consumers:
-            c.close()
-        source.close()
-        if estimator is not None:
-            estimator.close()
-    if getattr(source, "unplugged", False):
-        record.ended_by = "camera lost"
-    record.frames_dropped = getattr(source, "dropped", 0)
-    record.warnings += [*getattr(source, "warnings", ()), *_dropped_warning(record), *filter(None, [others.warning()])]
+            stack.enter_context(contextlib.closing(c))
+        try:
+            stack.enter_context(stop)
+            estimator = stack.enter_context(contextlib.closing(create_pose(segmentation=spec.needs_segmentation)))
+            coach = _coach(args)
+            extra: list[Consumer] = [*([coach] if coach else []), *([AnnotatedVideo(spec, out_dir / "annotated.mp4",
+                                                                                    source.info.fps)] if args.record else [])]
+            consumers += [stack.enter_context(contextlib.closing(c)) for c in extra]
+            print(f"formcoach live: {spec.name} from {source.info.name}" + ("" if args.headless else " (press q to stop)"), flush=True)
+            record = run_live(source, estimator, spec, consumers, setup_listeners=[stop, WorkoutLog(sys.stdout), *window],
+                              coach=coach, wait_setup=not args.go)
+        except (FormcoachError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug or a failing library: keep what was recorded, say so in one line
+            raise _crashed(exc, out_dir, journal) from exc
+    finish_live_record(record, source, [w for w in [others.warning()] if w])
     return _remember(args, out_dir / "report.json", _finish(record, out_dir, quiet=False, journal=journal))
 
 
-def _dropped_warning(record) -> list[str]:
-    """Live analysis that fell far behind the camera: the counts may be wrong, and the report says so."""
-    seen = record.frames_total + record.frames_dropped
-    if seen and record.frames_dropped / seen > 1 / 3:
-        return [f"analysis fell behind the camera: {record.frames_dropped} of {seen} frames "
-                f"({record.frames_dropped / seen:.0%}) were skipped; counts and times may be wrong "
-                "(use a lower camera resolution or a faster computer)"]
-    return []
-
-
 def cmd_workout(args: argparse.Namespace) -> int:
+    from formcoach.consumers import EventLog, SetConsumers, Window, WorkoutLog
     from formcoach.pose import create_pose
-    from formcoach.sources import CameraSource
-    from formcoach.consumers import WorkoutLog
     from formcoach.routine import describe_plan, load_routine, needs_segmentation, plan_workout
-    from formcoach.sources import PlaylistSource
+    from formcoach.session import EndReason
+    from formcoach.sources import CameraSource, PlaylistSource
     from formcoach.workout import run_workout
     from formcoach.workout_report import workout_summary_text, write_workout_report
 
@@ -387,38 +323,25 @@ def cmd_workout(args: argparse.Namespace) -> int:
     if args.plan:
         return EXIT_OK
     window = [] if args.headless else [Window(plan[0].spec)]  # no display: say so before opening a camera
-    source = PlaylistSource(args.source, paced=not args.fast) if args.source else CameraSource(args.camera)
-    out_dir = _out_dir(args, Path("formcoach-out") / time.strftime(f"{routine.id}-%Y%m%d-%H%M%S"))
-    coach = None
-    estimator = None
-    stop = _stopper()
-    try:
-        stop.__enter__()
-        estimator = create_pose(segmentation=needs_segmentation(plan))
-        voice = _voice(args)
-        coach = voice[0] if voice else None
-
-        journals: dict[int, Any] = {}  # set index -> its Journal
-        per_set = _set_consumers(args, out_dir, source.info, journals)
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(PlaylistSource(args.source, paced=not args.fast) if args.source else CameraSource(args.camera))
+        out_dir = _out_dir(args, Path("formcoach-out") / time.strftime(f"{routine.id}-%Y%m%d-%H%M%S"))
+        stop = stack.enter_context(_stopper())
+        estimator = stack.enter_context(contextlib.closing(create_pose(segmentation=needs_segmentation(plan))))
+        coach = _coach(args)
+        for c in (*window, *([coach] if coach is not None else [])):
+            stack.enter_context(contextlib.closing(c))
+        per_set = SetConsumers(out_dir, source.info, record_video=args.record)
         record = run_workout(
             source, estimator, routine, catalog, [stop, EventLog(sys.stdout), WorkoutLog(sys.stdout), *window], args.level,
             rest_override_s=args.rest, setup=not args.go, coach=coach, make_set_consumers=per_set,
             source_name=source.info.name, fps=source.info.fps,
         )
-    finally:
-        stop.__exit__(None, None, None)
-        for c in (*window, *([coach] if coach is not None else [])):
-            c.close()
-        source.close()
-        if estimator is not None:
-            estimator.close()
-    if getattr(source, "unplugged", False):
-        record.ended_by = "camera lost"
+    if source.unplugged:
+        record.ended_by, record.stopped_by = EndReason.CAMERA_LOST, None
     if stop.stop_reason:
-        record.ended_by = f"interrupted ({stop.stop_reason})"
-    for done in record.sets:  # each set's journal gets its end line (a crash leaves them without)
-        if done.plan.index in journals:
-            journals[done.plan.index].finish(done.session)
+        record.ended_by, record.stopped_by = EndReason.INTERRUPTED, stop.stop_reason
+    per_set.finish(record)
     try:
         report = write_workout_report(record, out_dir)
     except OSError as exc:
@@ -429,32 +352,39 @@ def cmd_workout(args: argparse.Namespace) -> int:
     return EXIT_STOPPED.get(stop.stop_reason, EXIT_INTERRUPTED) if stop.stop_reason else EXIT_OK
 
 
-def _set_consumers(args: argparse.Namespace, out_dir: Path, info, journals: dict):
-    """Per-set consumers of a workout: the set's journal (kept in `journals` by set index),
-    thumbnails and, with --record, its annotated video; each in the set's own folder."""
-    from formcoach.outdir import make_writable_dir
-    from formcoach.workout_report import set_dir_name
+def cmd_exercises(args: argparse.Namespace) -> int:
+    from formcoach.catalog import catalog_lines, describe_spec, exercise_dict
 
-    def per_set(p) -> list:
-        folder = out_dir / set_dir_name(p)
-        make_writable_dir(folder)
-        journals[p.index] = _journal(p.spec, folder, info.name, info.fps)
-        made = [journals[p.index], *_thumbnails(p.spec, folder)]
-        if args.record:
-            made.append(AnnotatedVideo(p.spec, folder / "annotated.mp4", info.fps))
-        return made
+    catalog = _catalog(args)
+    if args.detail:
+        print(describe_spec(get_spec(args.detail, args.specs)))
+    elif args.json:
+        import json
 
-    return per_set
+        print(json.dumps([exercise_dict(s) for s in catalog.values()], indent=2))
+    else:
+        print(catalog_lines(catalog))
+    return EXIT_OK
 
 
-def _catalog(args: argparse.Namespace) -> dict:
-    """The catalog without its bad files: one warning line for each (the rest still works)."""
-    from formcoach.specs import scan_catalog
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild report.html and metrics.csv; from the session journal when report.json is missing or broken."""
+    from formcoach.journal import repair_report
+    from formcoach.report_html import regenerate
 
-    catalog, problems = scan_catalog(args.specs)
-    for problem in problems:
-        print(f"formcoach: warning: skipped {problem}", file=sys.stderr)
-    return catalog
+    target = Path(args.report_json)
+    path = target / "report.json" if target.is_dir() else target
+    note = repair_report(path)
+    if note:
+        print(f"formcoach: note: {note}", file=sys.stderr)
+    try:
+        html = regenerate(path)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write report.html/metrics.csv ({exc.strerror or exc})") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:  # hand-edited past the checks
+        raise FormcoachError(f"{path}: unexpected content in report.json ({type(exc).__name__}: {exc})") from None
+    print(f"report: {html}")
+    return EXIT_OK
 
 
 def _rest_seconds(text: str) -> float:
@@ -466,101 +396,6 @@ def _rest_seconds(text: str) -> float:
     if not math.isfinite(value) or value < 0 or value > 3600:
         raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600, found {text}")
     return value
-
-
-def cmd_exercises(args: argparse.Namespace) -> int:
-    catalog = _catalog(args)
-    if args.detail:
-        spec = get_spec(args.detail, args.specs)
-        print(describe_spec(spec))
-        return EXIT_OK
-    if getattr(args, "json", False):
-        import json
-
-        print(json.dumps([exercise_dict(s) for s in catalog.values()], indent=2))
-        return EXIT_OK
-    id_w = max(len(s.id) for s in catalog.values())
-    name_w = max(len(s.name) for s in catalog.values())
-    for spec in catalog.values():
-        kind = " + ".join(k for k, v in (("reps", spec.reps), ("hold", spec.hold)) if v is not None)
-        print(f"{spec.id:{id_w}s}  {spec.name:{name_w}s}  {'/'.join(spec.views):10s}  {kind}")
-    return EXIT_OK
-
-
-def exercise_dict(spec: ExerciseSpec) -> dict:
-    """One exercise of `exercises --json`: what it counts, what it checks and says, its doses."""
-    from dataclasses import asdict
-
-    return {
-        "id": spec.id, "name": spec.name, "views": list(spec.views),
-        "counts": [k for k, v in (("reps", spec.reps), ("hold", spec.hold)) if v is not None],
-        "metrics": [{"id": n, "name": m.label, "unit": m.unit} for n, m in spec.metrics.items()],
-        "cues": [{"id": c.id, "when": c.when, "metric": c.condition.metric, "min": c.condition.min,
-                  "max": c.condition.max, "severity": c.severity, "message": c.say, "spoken": spec.spoken.get(c.id, c.say)}
-                 for c in spec.cues],
-        "defaults": asdict(spec.defaults), "levels": {k: asdict(v) for k, v in spec.levels.items()},
-    }
-
-
-def describe_spec(spec: ExerciseSpec) -> str:
-    d = spec.defaults
-    dose = f"{d.sets} x {d.reps} reps" if d.reps else (f"{d.sets} x {d.hold_s:.0f} s hold" if d.hold_s else f"{d.sets} sets")
-    lines = [f"{spec.name} ({spec.id})", f"  source: {spec.source}", f"  camera: {'/'.join(spec.views)} view. {spec.camera}".rstrip()]
-    lines.append(f"  default: {dose}, rest {d.rest_s:.0f} s" + (" (per side)" if d.per_side else ""))
-    if spec.description:
-        lines.append(f"  {spec.description}")
-    lines.append("  checks:")
-    if spec.reps is not None:
-        r = spec.reps.rule
-        needs = "".join(f", starting with {c.metric} {_bounds(c)}" for c in spec.reps.start_requires)
-        lines.append(f"    - reps: {r.metric} from {r.start:g} to {r.target:g} and back{needs}; "
-                     f"stopping short is {r.partial_cue} — \"{r.partial_message}\"")
-        if r.incomplete_return_cue:
-            lines.append(f"    - {r.incomplete_return_cue} (rep): the next rep starts before {r.metric} returns to {r.start:g} — "
-                         f"\"{r.incomplete_return_message}\"")
-    if spec.hold is not None:
-        rule = spec.hold.rule
-        posture = ", ".join(f"{c.metric} {_bounds(c)}" for c in spec.hold.posture)
-        lines.append(f"    - hold: while {posture}; target {rule.target_s:g} s; "
-                     f"shorter is {rule.short_cue} — \"{rule.short_message}\"")
-    for cue in spec.cues:
-        lines.append(f"    - {cue.id} ({cue.when.replace('_', ' ')}, {'/'.join(cue.views)}): "
-                     f"{cue.condition.metric} {_bounds(cue.condition)} — \"{cue.say}\"")
-    if spec.tips:
-        lines.append("  tips (not checked by the camera):")
-        lines += [f"    - {t}" for t in spec.tips]
-    return "\n".join(lines)
-
-
-def _bounds(c: Condition) -> str:
-    """`>= 5 and <= 12` style text for a condition's bounds."""
-    return " and ".join(x for x in (f">= {c.min:g}" if c.min is not None else "", f"<= {c.max:g}" if c.max is not None else "") if x)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Rebuild report.html and metrics.csv; from the session journal when report.json is missing or broken."""
-    from formcoach.journal import JOURNAL_NAME, report_from_journal
-    from formcoach.report import read_report, write_report
-    from formcoach.report_html import regenerate
-
-    target = Path(args.report_json)
-    path = target / "report.json" if target.is_dir() else target
-    journal = path.with_name(JOURNAL_NAME)
-    try:
-        read_report(path)
-    except FormcoachError as exc:
-        if not journal.is_file() or isinstance(exc, OutputError):
-            raise
-        write_report(report_from_journal(journal), path)
-        print(f"formcoach: note: {path} rebuilt from the session journal ({exc})", file=sys.stderr)
-    try:
-        html = regenerate(path)
-    except OSError as exc:
-        raise OutputError(f"{path.parent}: cannot write report.html/metrics.csv ({exc.strerror or exc})") from None
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:  # hand-edited past the checks
-        raise FormcoachError(f"{path}: unexpected content in report.json ({type(exc).__name__}: {exc})") from None
-    print(f"report: {html}")
-    return EXIT_OK
 
 
 def cmd_check_spec(args: argparse.Namespace) -> int:
@@ -737,27 +572,15 @@ def _after_the_command(parser: argparse.ArgumentParser, sub) -> None:
                     command.add_argument(*action.option_strings, metavar=action.metavar, **kwargs)
 
 
-def _quiet_third_party() -> None:
-    """Native libraries' start-up chatter (TFLite `INFO:`, absl `W0000`, FFmpeg) stays off stderr."""
-    for name, value in (("GLOG_minloglevel", "2"), ("TF_CPP_MIN_LOG_LEVEL", "3"), ("OPENCV_FFMPEG_LOGLEVEL", "-8"),
-                        ("OPENCV_LOG_LEVEL", "ERROR"), ("ABSL_MIN_LOG_LEVEL", "2")):
-        os.environ.setdefault(name, value)
-    import logging
-
-    logging.getLogger("absl").setLevel(logging.ERROR)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    import contextlib
-
-    from formcoach.outdir import NativeLogFilter
+    from formcoach.outdir import NativeLogFilter, quiet_third_party
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.pose_backend:  # an env var, so batch workers (processes, Ray tasks) use the same backend
         os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     if not args.verbose:
-        _quiet_third_party()
+        quiet_third_party()
     with NativeLogFilter() if not args.verbose else contextlib.nullcontext():
         return _run(args)
 

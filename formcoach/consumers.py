@@ -1,7 +1,7 @@
 """Session consumers the command line plugs in: annotated video, live window, event log, workout
-log, progress.
+log, progress, and a workout's per-set consumers.
 
-Each receives `on_frame(image, result)` (and `close()`); none feeds back into the analysis.
+Each is a `Consumer` (`on_frame(image, result)`, `close()`); none feeds back into the analysis.
 cv2 and the overlay are imported when a consumer that draws is built.
 """
 
@@ -12,22 +12,29 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Sequence, TextIO
 
 import numpy as np
 
-from formcoach.core import CueRaised, FrameResult, HoldEnded, HoldStarted, PartialRep, RepCompleted
+from formcoach.consumer import Consumer
+from formcoach.core import CueRaised, Event, FrameResult, HoldEnded, HoldStarted, PartialRep, RepCompleted
 from formcoach.errors import SourceError
 from formcoach.specs import ExerciseSpec
 from formcoach.workout import (
     Announced, RestStarted, SetEnded, SetStarted, SetupChanged, SetupTimedOut, WorkoutEnded, WorkoutEvent,
+    WorkoutListener, WorkoutRecord, WorkoutStatus,
 )
+
+if TYPE_CHECKING:
+    from formcoach.journal import Journal
+    from formcoach.routine import PlannedSet
+    from formcoach.sources import SourceInfo
 
 #: Share of a real-time source's frames dropped above which the live screen and summary warn.
 DROPPED_WARN = 0.2
 
 
-class AnnotatedVideo:
+class AnnotatedVideo(Consumer):
     """Writes every frame with the overlay drawn to an .mp4."""
 
     def __init__(self, spec: ExerciseSpec, path: Path, fps: float) -> None:
@@ -81,7 +88,7 @@ class Throughput:
         return out
 
 
-class Window:
+class Window(WorkoutListener):
     """Shows the overlay in a desktop window with the analysis rate; `q` or Esc stops the session."""
 
     def __init__(self, spec: ExerciseSpec, title: str = "formcoach", fps: float | None = None) -> None:
@@ -104,13 +111,13 @@ class Window:
         key = self._cv2.waitKey(1) & 0xFF
         return key not in (ord("q"), 27)
 
-    def on_status(self, image: np.ndarray, status) -> bool:
+    def on_status(self, image: np.ndarray, status: WorkoutStatus) -> bool:
         """Outside sets (workout setup and rest): the camera picture with the status as a banner."""
         self._cv2.imshow(self.title, self.overlay.draw_message(image, status.message))
         key = self._cv2.waitKey(1) & 0xFF
         return key not in (ord("q"), 27)
 
-    def on_workout(self, event) -> None:
+    def on_workout(self, event: WorkoutEvent) -> None:
         """A new set may be another exercise: draw with its spec."""
         from formcoach.overlay import Overlay
 
@@ -121,7 +128,7 @@ class Window:
         self._cv2.destroyAllWindows()
 
 
-class EventLog:
+class EventLog(Consumer):
     """Prints events as they happen, one line each (what a test or a terminal user sees)."""
 
     def __init__(self, stream: TextIO = sys.stdout) -> None:
@@ -130,16 +137,13 @@ class EventLog:
     def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
         self.on_events(result.events, result.t)
 
-    def on_events(self, events, t: float | None = None) -> None:
+    def on_events(self, events: Sequence[Event], t: float | None = None) -> None:
         """One line per event, stamped with the frame that brought it (a rep-end fault's own time is
         its worst moment, earlier: the log stays in order)."""
         for ev in events:
             line = event_line(ev)
             if line:
                 print(f"{ev.t if t is None else t:7.2f}s  {line}", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        pass
 
 
 def event_line(ev) -> str | None:
@@ -157,22 +161,17 @@ def event_line(ev) -> str | None:
     return None
 
 
-class WorkoutLog:
-    """Prints workout events as lines (`  12.30s  next: ...`): what a headless user or a test sees."""
+class WorkoutLog(WorkoutListener):
+    """Prints workout events as lines (`  12.30s  next: ...`): what a headless user or a test sees
+    (set events are `EventLog`'s job)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
-
-    def on_frame(self, image: np.ndarray, result: FrameResult) -> None:
-        pass  # set events are EventLog's job
 
     def on_workout(self, event: WorkoutEvent) -> None:
         line = _workout_line(event)
         if line:
             print(f"{event.t:7.2f}s  {line}", file=self.stream or sys.stdout, flush=True)
-
-    def close(self) -> None:
-        pass
 
 
 def _workout_line(ev: WorkoutEvent) -> str | None:
@@ -202,7 +201,7 @@ def _clock(seconds: float) -> str:
     return f"{m}:{s:02d}"
 
 
-class Progress:
+class Progress(Consumer):
     """Analysis progress on stderr: a bar with elapsed time, speed and ETA on a terminal, else a plain
     line per 10 %.
 
@@ -257,9 +256,38 @@ class Progress:
             print(file=self.stream)
 
 
-def fault_thumbnails(spec: ExerciseSpec, out_dir: Path) -> list:
+def fault_thumbnails(spec: ExerciseSpec, out_dir: Path) -> list[Consumer]:
     """The thumbnail consumer: each fault pictured at its worst moment, overlay drawn."""
     from formcoach.overlay import Overlay
     from formcoach.thumbnails import FaultThumbnails
 
     return [FaultThumbnails(out_dir, Overlay(spec).draw_fault)]
+
+
+class SetConsumers:
+    """Per-set consumers of a workout, each in the set's own folder: its journal, fault thumbnails and,
+    with `record_video`, its annotated video. Call it with a planned set (`make_set_consumers`)."""
+
+    def __init__(self, out_dir: Path, info: SourceInfo, record_video: bool = False) -> None:
+        self.out_dir, self.info, self.record_video = out_dir, info, record_video
+        self.journals: dict[int, Journal] = {}  # set index -> its journal
+
+    def __call__(self, p: PlannedSet) -> list[Consumer]:
+        from formcoach.journal import open_session_journal
+        from formcoach.outdir import make_writable_dir
+        from formcoach.workout_report import set_dir_name
+
+        folder = self.out_dir / set_dir_name(p)
+        make_writable_dir(folder)
+        self.journals[p.index] = open_session_journal(p.spec, folder, self.info.name, self.info.fps)
+        made: list[Consumer] = [self.journals[p.index], *fault_thumbnails(p.spec, folder)]
+        if self.record_video:
+            made.append(AnnotatedVideo(p.spec, folder / "annotated.mp4", self.info.fps))
+        return made
+
+    def finish(self, record: WorkoutRecord) -> None:
+        """Each set's journal gets its end line (a crash leaves them without)."""
+        for done in record.sets:
+            if done.plan.index in self.journals:
+                self.journals[done.plan.index].finish(done.session)
+

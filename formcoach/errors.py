@@ -21,3 +21,7 @@ class PoseError(FormcoachError):
 
 class OutputError(FormcoachError):
     """An output folder or file cannot be created or written (read-only, a file in the way, disk full)."""
+
+
+class SessionCrashed(FormcoachError):
+    """A bug or an environment failure ended a session; its journal (and report so far) is kept (exit 1)."""

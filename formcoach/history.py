@@ -223,6 +223,22 @@ def record_workout(workout_json: Path, path: Path | None = None) -> list[int]:
                 for s in doc.get("sets") or ()]
 
 
+def remember(report: Path, kind: str) -> str | None:
+    """Add a finished session (report.json) or every set of a workout (workout.json) to the history.
+
+    Returns a warning line when that failed: the report is written already, so a history problem
+    never loses a session.
+    """
+    try:
+        if report.name == "workout.json":
+            record_workout(report)
+        else:
+            record_report(report, kind)
+    except (HistoryError, OSError, ValueError, KeyError) as exc:
+        return f"session not added to the history: {exc}"
+    return None
+
+
 def history_text(rows: Iterable[SessionRow]) -> str:
     """`formcoach history`: one line per session, newest last."""
     lines = [f"{'#':>4}  {'date':19s}  {'kind':8s}  {'exercise':22s}  {'reps':>4}  {'holds':>5}  {'faults':>6}  source"]

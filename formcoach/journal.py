@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from formcoach.consumer import Consumer
 from formcoach.core import CueRaised, FrameResult, HoldEnded, PartialRep, RepCompleted
 from formcoach.errors import FormcoachError
 
@@ -31,7 +32,7 @@ def _clean(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-class Journal:
+class Journal(Consumer):
     """A session consumer appending JSON Lines to `path`; every line is flushed at once.
 
     Writing problems (full disk, folder removed) do not stop the session: the journal stops,
@@ -90,7 +91,7 @@ class Journal:
         from formcoach.report import not_judged_list
 
         self._write({
-            "k": "end", "ended_by": record.ended_by, "duration_s": _clean(record.duration_s),
+            "k": "end", "ended_by": record.ended_text, "duration_s": _clean(record.duration_s),
             "dropped": record.frames_dropped, "not_judged": not_judged_list(record),
             "warnings": list(getattr(record, "warnings", ())),
         })
@@ -220,3 +221,47 @@ def report_from_journal(path: str | Path) -> dict[str, Any]:
         timeline={"t": rebuilt.t, "rep_count": rebuilt.counts, "metrics": rebuilt.series},
         warnings=[str(w) for w in end.get("warnings", [])] if isinstance(end.get("warnings"), list) else [],
     )
+
+
+def open_session_journal(spec: Any, out_dir: Path, source: str, fps: float) -> Journal:
+    """The journal of a new session in `out_dir`, its head line saying what is analysed and when."""
+    import time
+
+    from formcoach import __version__
+    from formcoach.report import spec_head
+
+    head = {"formcoach": __version__, "spec": spec_head(spec), "source": source, "fps": fps,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return Journal(out_dir / JOURNAL_NAME, head)
+
+
+def salvage(journal: Journal | None, out_dir: Path) -> str:
+    """After a crash: the report rebuilt from what the journal holds; says where it is ("" without a journal)."""
+    from formcoach.report import write_report
+
+    if journal is None or not journal.path.exists():
+        return ""
+    try:
+        return f"; the report so far: {write_report(report_from_journal(journal.path), out_dir / 'report.json')}"
+    except FormcoachError:
+        return f"; what was analysed is in {journal.path} (`formcoach report {out_dir}` rebuilds the report)"
+
+
+def repair_report(path: Path) -> str | None:
+    """Check a report.json; rebuild it from the journal beside it when it is missing or broken.
+
+    Returns a note when it was rebuilt (None: it was fine). Raises the report's error when there is
+    no journal to rebuild from (or the problem is an output one).
+    """
+    from formcoach.errors import OutputError
+    from formcoach.report import read_report, write_report
+
+    journal = path.with_name(JOURNAL_NAME)
+    try:
+        read_report(path)
+    except FormcoachError as exc:
+        if not journal.is_file() or isinstance(exc, OutputError):
+            raise
+        write_report(report_from_journal(journal), path)
+        return f"{path} rebuilt from the session journal ({exc})"
+    return None

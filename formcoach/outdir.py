@@ -157,6 +157,16 @@ class PipeGuard:
         return getattr(self._stream, name)
 
 
+def quiet_third_party() -> None:
+    """Native libraries' start-up chatter (TFLite `INFO:`, absl `W0000`, FFmpeg) stays off stderr."""
+    for name, value in (("GLOG_minloglevel", "2"), ("TF_CPP_MIN_LOG_LEVEL", "3"), ("OPENCV_FFMPEG_LOGLEVEL", "-8"),
+                        ("OPENCV_LOG_LEVEL", "ERROR"), ("ABSL_MIN_LOG_LEVEL", "2")):
+        os.environ.setdefault(name, value)
+    import logging
+
+    logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 class NativeLogFilter:
     """Keeps native libraries' log lines (TFLite `INFO:`, absl `W0000`/`I0000`, FFmpeg `[h264 @ ...]`)
     off stderr, which then holds only formcoach's own lines.

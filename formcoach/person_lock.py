@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from formcoach.consumer import Consumer
 from formcoach.core import PoseFrame
 from formcoach.skeleton import Landmark
 
@@ -133,7 +134,7 @@ class PersonLock:
                 "those frames were not judged; keep others out of the picture")
 
 
-class SecondPersonCheck:
+class SecondPersonCheck(Consumer):
     """A consumer that looks for someone else in the picture now and then (the wrong person may be
     tracked from the very first frame, which no jump shows).
 
@@ -145,6 +146,13 @@ class SecondPersonCheck:
         make_estimator: builds the second pose model (called once, on the first check).
         every_s: seconds between checks.
     """
+
+    @classmethod
+    def with_pose_model(cls) -> SecondPersonCheck:
+        """Checks with a second pose model of the installed backend (no masks)."""
+        from formcoach.pose import create_pose  # lazy: the model is loaded on the first check
+
+        return cls(lambda: create_pose(segmentation=False))
 
     def __init__(self, make_estimator, every_s: float = 2.0, margin: float = 0.25) -> None:
         self._make, self.every_s, self.margin = make_estimator, every_s, margin

@@ -18,6 +18,7 @@ from formcoach.errors import FormcoachError, OutputError
 from formcoach.session import SessionRecord
 
 if TYPE_CHECKING:
+    from formcoach.journal import Journal
     from formcoach.specs import ExerciseSpec
 
 SCHEMA_VERSION = 1
@@ -129,7 +130,7 @@ def report_dict(record: SessionRecord) -> dict[str, Any]:
     """The report.json document."""
     doc = assemble_report(
         spec_head(record.spec),
-        source=record.source, fps=record.fps, duration_s=record.duration_s, ended_by=record.ended_by,
+        source=record.source, fps=record.fps, duration_s=record.duration_s, ended_by=record.ended_text,
         frames={"total": record.frames_total, "with_pose": record.frames_with_pose, "dropped": record.frames_dropped},
         views=record.views,
         reps=[rep_dict(r) for r in record.reps],
@@ -192,6 +193,31 @@ def stamp(out_dir: Path) -> dict[str, Any]:
 def write_json(record: SessionRecord, path: str | Path) -> Path:
     """report.json for a session, written atomically (see `write_report`)."""
     return write_report(report_dict(record), path)
+
+
+def write_session_reports(record: SessionRecord, out_dir: Path, journal: Journal | None = None) -> tuple[Path, Path]:
+    """The end of a session: the journal's end line, report.json (atomically), then report.html and
+    metrics.csv from report.json alone. Returns (report.json, report.html).
+
+    Raises:
+        OutputError: a report cannot be written (saying whether the journal still holds the session).
+    """
+    from formcoach.report_html import regenerate
+
+    if journal is not None:
+        journal.finish(record)
+    keep = f"; the session is kept in {journal.path}: `formcoach report {out_dir}` rebuilds the report" if journal else ""
+    if journal is not None and journal.error is not None:
+        keep = f"; the journal {journal.path} is incomplete too ({journal.error.strerror or journal.error})"
+    try:
+        report = write_json(record, out_dir / "report.json")
+        html = regenerate(report)  # report.html + metrics.csv, from report.json alone
+    except OutputError as exc:
+        raise OutputError(f"{exc}{keep}") from None
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write report.html/metrics.csv ({exc.strerror or exc}); "
+                          f"report.json is written") from None
+    return report, html
 
 
 def write_report(doc: dict[str, Any], path: str | Path) -> Path:
@@ -403,7 +429,7 @@ def write_timeline_csv(timeline: dict[str, Any], path: str | Path) -> Path:
 def summary_text(record: SessionRecord) -> str:
     """A short human summary for the terminal."""
     doc = report_dict(record)
-    lines = [f"{record.spec.name}: {record.source} ({doc['duration_s']:.1f} s, {record.ended_by})"]
+    lines = [f"{record.spec.name}: {record.source} ({doc['duration_s']:.1f} s, {record.ended_text})"]
     detected = record.frames_with_pose / record.frames_total if record.frames_total else 0.0
     lines.append(f"  person detected in {detected:.0%} of {record.frames_total} analysed frames")
     if record.frames_dropped:  # a live source skipped frames the analysis could not keep up with

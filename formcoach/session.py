@@ -7,14 +7,17 @@ results; they never feed back into the analysis.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
 from formcoach.confidence import CountConfidence, count_confidence
+from formcoach.consumer import Consumer
 from formcoach.core import CueRaised, Event, FrameResult, Hold, HoldEnded, NotJudged, PoseFrame, Rep
 from formcoach.evaluator import Evaluator
 from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
@@ -27,12 +30,22 @@ if TYPE_CHECKING:
     from formcoach.sources import SourceInfo
 
 
-class Consumer(Protocol):
-    """Receives every analysed frame. Returning False asks the session to stop (e.g. `q` pressed)."""
+class EndReason(str, Enum):
+    """How a session (or a workout) ended; the value is what report.json and workout.json say."""
 
-    def on_frame(self, image: np.ndarray, result: FrameResult) -> bool | None: ...
+    END_OF_VIDEO = "end of video"
+    TARGET_REACHED = "target reached"
+    DONE = "done"  # a workout: every set done
+    QUIT = "quit"  # `q` in the window
+    INTERRUPTED = "interrupted"  # Ctrl-C, a signal or a closed output
+    CAMERA_LOST = "camera lost"
 
-    def close(self) -> None: ...
+    def __str__(self) -> str:
+        return self.value
+
+    def text(self, stopped_by: str | None = None) -> str:
+        """As the reports write it: "interrupted (SIGTERM)" when a signal stopped it."""
+        return f"{self.value} ({stopped_by})" if stopped_by else self.value
 
 
 @dataclass
@@ -56,7 +69,8 @@ class SessionRecord:
     holds: list[Hold] = field(default_factory=list)
     faults: list = field(default_factory=list)
     not_judged: list[NotJudged] = field(default_factory=list)
-    ended_by: str = "end of video"  # or "interrupted", "camera lost", "quit"
+    ended_by: EndReason = EndReason.END_OF_VIDEO
+    stopped_by: str | None = None  # INTERRUPTED by what: a signal name, "stdout closed" (None: Ctrl-C)
     views: dict[str, int] = field(default_factory=dict)  # view -> frames
     warnings: list[str] = field(default_factory=list)  # what may make the numbers wrong (said in the report)
     count_confidence: CountConfidence | None = None  # None for hold-only exercises
@@ -64,7 +78,12 @@ class SessionRecord:
     @property
     def interrupted(self) -> bool:
         """Ended by Ctrl-C, a signal or a closed output rather than by the video, the target or `q`."""
-        return self.ended_by.startswith("interrupted")
+        return self.ended_by is EndReason.INTERRUPTED
+
+    @property
+    def ended_text(self) -> str:
+        """How the session ended, as report.json says it ("interrupted (SIGTERM)")."""
+        return self.ended_by.text(self.stopped_by)
 
     def add(self, result: FrameResult) -> None:
         self.frames_total += 1
@@ -118,14 +137,14 @@ def run_session(
             for consumer in consumers:
                 keep_going &= consumer.on_frame(image, result) is not False
             if not keep_going:  # `q`, or a signal / closed output (a consumer with a `stop_reason`)
-                reason = next((c.stop_reason for c in consumers if getattr(c, "stop_reason", None)), None)  # type: ignore[attr-defined]
-                record.ended_by = f"interrupted ({reason})" if reason else "quit"
+                record.stopped_by = next((c.stop_reason for c in consumers if c.stop_reason), None)
+                record.ended_by = EndReason.INTERRUPTED if record.stopped_by else EndReason.QUIT
                 break
             if until is not None and until(result):
-                record.ended_by = "target reached"
+                record.ended_by = EndReason.TARGET_REACHED
                 break
     except KeyboardInterrupt:
-        record.ended_by = "interrupted"
+        record.ended_by = EndReason.INTERRUPTED
     finally:
         end_t = last_t + (1.0 / fps if record.frames_total else 0.0)
         closing = evaluator.finish(end_t)
@@ -142,9 +161,7 @@ def run_session(
         record.count_confidence = _judge_count(record)
         if closing:
             for consumer in consumers:
-                on_events = getattr(consumer, "on_events", None)
-                if on_events is not None:
-                    on_events(closing)
+                consumer.on_events(closing)
     return record
 
 
@@ -178,7 +195,7 @@ def _unfinished_not_short(record: SessionRecord, closing: tuple[Event, ...]) -> 
     return tuple(out)
 
 
-class StopOnSignal:
+class StopOnSignal(Consumer):
     """SIGTERM, SIGHUP and SIGINT end a session the way `q` does (a second signal stops at once).
 
     Use as a context manager around the session, and pass it as a consumer (and as a workout
@@ -223,12 +240,6 @@ class StopOnSignal:
     def on_frame(self, image: np.ndarray | None, result: FrameResult) -> bool:
         return self.stop_reason is None
 
-    def on_status(self, image: np.ndarray | None, status: object) -> bool:
-        return self.stop_reason is None
-
-    def close(self) -> None:
-        pass
-
 
 def analyse_file(
     path: str | Path,
@@ -248,20 +259,16 @@ def analyse_file(
     from formcoach.pose import create_pose  # lazy: keeps this module free of mediapipe and cv2
     from formcoach.sources import VideoFileSource
 
-    source = VideoFileSource(path)
-    consumers = [*consumers, *(make_consumers(source.info) if make_consumers else ())]
-    estimator: PoseEstimator | None = None
-    try:
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(VideoFileSource(path))
+        consumers = [*consumers, *(make_consumers(source.info) if make_consumers else ())]
+        for consumer in consumers:
+            stack.enter_context(contextlib.closing(consumer))
         estimator = ReplayPose(landmarks) if landmarks is not None else create_pose(segmentation=spec.needs_segmentation)
+        stack.enter_context(contextlib.closing(estimator))
         record = run_session(source, estimator, spec, consumers, source_name=str(path), fps=source.info.fps, recorder=recorder)
         record.warnings += source.warnings  # rotated, damaged or cut short: said in the report
         return record
-    finally:
-        for consumer in consumers:
-            consumer.close()
-        if estimator is not None:
-            estimator.close()
-        source.close()
 
 
 def analyse_track(track: LandmarkTrack, spec: ExerciseSpec, source_name: str = "", consumers: Iterable[Consumer] = ()) -> SessionRecord:

@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from formcoach.consumer import Consumer
 from formcoach.core import CueRaised, Event, Fault, FrameResult
 from formcoach.report_html import THUMBS_DIR, thumb_name
 
@@ -33,7 +34,7 @@ def _scaled(result: FrameResult, k: float, size: tuple[int, int]) -> FrameResult
     return dataclasses.replace(result, pose=dataclasses.replace(result.pose, xy=result.pose.xy * k, image_size=size))
 
 
-class FaultThumbnails:
+class FaultThumbnails(Consumer):
     """Writes `out_dir/thumbs/fault_{i:02d}.jpg` for the i-th `CueRaised` event of the session.
 
     Faults are appended to the report in exactly the order `CueRaised` events are emitted, so the

@@ -11,14 +11,17 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from formcoach.consumer import Consumer
 from formcoach.core import (
     CueCleared, CueRaised, Event, FrameResult, HoldEnded, HoldStarted, PartialRep, PoseFound, PoseLost,
     RepCompleted, RepPhase, Severity,
 )
+from formcoach.errors import OutputError
 from formcoach.holds import NOT_JUDGED, SESSION_ENDED
 from formcoach.speech import KEEP_PRIORITY, Beep, Speaker, beep_seconds
 
@@ -361,7 +364,7 @@ class CueScheduler:
         return u
 
 
-class VoiceCoach:
+class VoiceCoach(Consumer):
     """Consumer: speaks (or beeps) what the `CueScheduler` decides, without blocking the video loop.
 
     With a beep-only speaker (`speaker.speaks` False) it beeps per rep, at hold start and target,
@@ -419,3 +422,19 @@ class VoiceCoach:
                 self.speaker.say(u.text, priority=u.priority, t=u.t, beep=u.beep)
             elif u.beep is not None:
                 self.speaker.beep(u.beep, t=u.t)
+
+
+def make_coach(mode: str, volume: float = 1.0, log_path: str | Path | None = None) -> VoiceCoach | None:
+    """The voice coach of a command: None when there is neither sound (`mode` "off") nor a speech log.
+
+    Raises:
+        OutputError: the speech log cannot be written.
+    """
+    if mode == "off" and not log_path:
+        return None
+    from formcoach.speech import make_speaker
+
+    try:
+        return VoiceCoach(make_speaker(mode, volume, log_path))
+    except OSError as exc:
+        raise OutputError(f"{log_path}: cannot write the speech log ({exc.strerror or exc})") from None

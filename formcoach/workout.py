@@ -8,21 +8,27 @@ playlist source `sources.PlaylistSource`. Imports neither cv2 nor mediapipe.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, Union
 
 import numpy as np
 
+from formcoach.consumer import Consumer
 from formcoach.core import FrameResult
 from formcoach.pose import PoseEstimator
 from formcoach.routine import PlannedSet, Routine, plan_workout, seconds_words
-from formcoach.session import Consumer, SessionRecord, run_session
+from formcoach.session import EndReason, SessionRecord, run_session
 from formcoach.setup import SetupCheck, SetupConfig, SetupState, image_stats
 from formcoach.specs import ExerciseSpec
 from formcoach.voice import SchedulerConfig, number_words
+
+if TYPE_CHECKING:
+    from formcoach.speech import Speaker
+    from formcoach.voice import CueScheduler
 
 #: Seconds of source time the runner waits for a right setup before starting anyway.
 SETUP_TIMEOUT_S = 20.0
@@ -126,20 +132,25 @@ class WorkoutEnded:
 WorkoutEvent = Union[Announced, SetupChanged, SetupTimedOut, SetStarted, SetEnded, RestStarted, WorkoutEnded]
 
 
-class WorkoutListener(Protocol):
-    """Optional methods a workout consumer may have, besides the session `Consumer` ones.
+class WorkoutListener(Consumer):
+    """A consumer that also follows the workout (the runner calls these on `WorkoutListener`s only).
 
     `on_status` gets every frame outside sets (return False to stop the workout, like `q`);
     `on_workout` gets workout events. Set frames still go to `on_frame`.
     """
 
-    def on_status(self, image: np.ndarray, status: WorkoutStatus) -> bool | None: ...
+    def on_status(self, image: np.ndarray, status: WorkoutStatus) -> bool | None:
+        return None
 
-    def on_workout(self, event: WorkoutEvent) -> None: ...
+    def on_workout(self, event: WorkoutEvent) -> None:
+        return None
 
 
 class Coach(Protocol):
     """What the runner needs of the voice coach (`formcoach.voice.VoiceCoach`)."""
+
+    speaker: Speaker  # `speaks` False (beeps only): announcements take no speaking time
+    scheduler: CueScheduler  # its config estimates how long words take
 
     def on_frame(self, image: np.ndarray | None, result: FrameResult) -> None: ...
 
@@ -175,7 +186,7 @@ class SetRecord:
 
     @property
     def target_reached(self) -> bool:
-        return self.session.ended_by == "target reached"
+        return self.session.ended_by is EndReason.TARGET_REACHED
 
 
 @dataclass
@@ -189,9 +200,15 @@ class WorkoutRecord:
     fps: float
     sets: list[SetRecord] = field(default_factory=list)
     events: list[WorkoutEvent] = field(default_factory=list)
-    ended_by: str = "done"  # or "end of video", "quit", "interrupted", "camera lost"
+    ended_by: EndReason = EndReason.DONE
+    stopped_by: str | None = None  # INTERRUPTED by what: a signal name (None: Ctrl-C)
     start_t: float = 0.0
     end_t: float = 0.0
+
+    @property
+    def ended_text(self) -> str:
+        """How the workout ended, as workout.json says it ("interrupted (SIGTERM)")."""
+        return self.ended_by.text(self.stopped_by)
 
     @property
     def announcements(self) -> list[Announced]:
@@ -222,16 +239,16 @@ class SetupOutcome:
 class _Runner:
     """The frame loop outside sets (setup, rest) and the announcements; shares one frame iterator."""
 
-    def __init__(self, frames: Iterator[tuple[np.ndarray, float]], estimator: PoseEstimator, listeners: Sequence[Any],
+    def __init__(self, frames: Iterator[tuple[np.ndarray, float]], estimator: PoseEstimator, consumers: Sequence[Consumer],
                  coach: Coach | None, events: list[WorkoutEvent]) -> None:
-        self.frames, self.estimator, self.listeners, self.coach = frames, estimator, list(listeners), coach
+        self.frames, self.estimator, self.coach = frames, estimator, coach
+        self.consumers = list(consumers)
+        self.listeners = [c for c in self.consumers if isinstance(c, WorkoutListener)]
         self.events = events
         self.t = 0.0
         # Announcements take time to say: rest countdown numbers are skipped while words are still playing.
-        speaker = getattr(coach, "speaker", None)
-        self.speaks = coach is not None and getattr(speaker, "speaks", True)
-        scheduler = getattr(coach, "scheduler", None)
-        self.voice_config: SchedulerConfig = getattr(scheduler, "config", None) or SchedulerConfig()
+        self.speaks = coach is not None and coach.speaker.speaks
+        self.voice_config = coach.scheduler.config if coach is not None else SchedulerConfig()
         self.talk_until = -math.inf  # source time when everything said so far has been said
         self._last_setup_key: tuple | None = None
         self._setup_said: tuple[float, str] = (-math.inf, "")
@@ -239,9 +256,7 @@ class _Runner:
     def emit(self, event: WorkoutEvent) -> None:
         self.events.append(event)
         for listener in self.listeners:
-            hook = getattr(listener, "on_workout", None)
-            if hook is not None:
-                hook(event)
+            listener.on_workout(event)
 
     def announce(self, text: str, t: float | None = None) -> None:
         t = self.t if t is None else t
@@ -258,9 +273,6 @@ class _Runner:
         for u in utterances or ():
             self.talk_until = max(self.talk_until, u.t + self.voice_config.speaking_s(u.text))
 
-    def set_consumer(self) -> _CoachTap | None:
-        return _CoachTap(self.coach, self) if self.coach is not None else None
-
     def _next_frame(self) -> tuple[np.ndarray, float]:
         try:
             image, t = next(self.frames)
@@ -272,10 +284,8 @@ class _Runner:
     def _status(self, image: np.ndarray, status: WorkoutStatus) -> None:
         keep_going = True
         for listener in self.listeners:
-            hook = getattr(listener, "on_status", None)
-            if hook is not None:
-                keep_going &= hook(image, status) is not False
-        if not keep_going:
+            keep_going &= listener.on_status(image, status) is not False
+        if not keep_going or any(c.stop_reason for c in self.consumers):  # `q`, or a signal (`StopOnSignal`)
             raise _Quit
 
     def _check(self, check: SetupCheck | None, image: np.ndarray, t: float) -> tuple[SetupState | None, Any]:
@@ -342,7 +352,7 @@ class _Runner:
             self.announce(msg, t)
 
 
-class _CoachTap:
+class _CoachTap(Consumer):
     """The coach as a set consumer that also tells the runner how long its set-end words take."""
 
     def __init__(self, coach: Coach, runner: _Runner) -> None:
@@ -363,7 +373,7 @@ def run_workout(
     estimator: PoseEstimator,
     routine: Routine,
     catalog: Mapping[str, ExerciseSpec],
-    consumers: Iterable[Any] = (),
+    consumers: Iterable[Consumer] = (),
     level: str | None = None,
     *,
     rest_override_s: float | None = None,
@@ -379,8 +389,8 @@ def run_workout(
 
     Args:
         frames: (BGR image, t seconds from the source clock); read by one shared iterator.
-        consumers: for the whole workout. Set frames go to `on_frame`; outside sets, `on_status`
-            and `on_workout` are called when present (see `WorkoutListener`). Not closed here.
+        consumers: for the whole workout. Set frames go to `on_frame`; outside sets, `WorkoutListener`s
+            get `on_status` and `on_workout`. Not closed here.
         level: e.g. "beginner"; None = the routine's plain values and the specs' defaults.
         rest_override_s: rest this long after every set instead of the plan's rests (tests, quick runs).
         setup: wait for a right camera setup before each set (False = `--go`: start at once).
@@ -396,8 +406,8 @@ def run_workout(
     if rest_override_s is not None:
         plan = tuple(dataclasses.replace(p, rest_s=float(rest_override_s) if p.rest_s > 0 else 0.0) for p in plan)
     record = WorkoutRecord(routine=routine, level=level, plan=plan, source=source_name, fps=fps)
-    workout_consumers = list(consumers)
-    runner = _Runner(iter(frames), estimator, workout_consumers, coach, record.events)
+    runner = _Runner(iter(frames), estimator, list(consumers), coach, record.events)
+    sets = _SetRunner(runner, make_set_consumers, source_name, fps)
     check: SetupCheck | None = None
     announced_t = 0.0
     try:
@@ -406,33 +416,10 @@ def run_workout(
                 announced_t = runner.t
                 runner.announce(p.announcement)
                 check = SetupCheck(p.spec, setup_config) if setup else None
-            outcome = runner.wait_for_setup(p, check, setup_timeout_s)
-            ready_t, timed_out = outcome.ready_t, outcome.timed_out
-            runner.announce(GO)
-            runner.emit(SetStarted(runner.t, p))
-            if coach is not None:
-                coach.reset()
-            per_set = list(make_set_consumers(p)) if make_set_consumers is not None else []
-            tap = runner.set_consumer()
-            try:
-                session = run_session(
-                    runner.frames, estimator, p.spec, [*workout_consumers, *per_set, *([tap] if tap is not None else [])],
-                    source_name=source_name, fps=fps, until=p.target_reached,
-                )
-            finally:
-                for c in per_set:
-                    c.close()
-            if coach is not None:
-                runner.heard(coach.end_set())
-            if session.t:
-                runner.t = session.t[-1]
-            start_t = session.t[0] if session.t else runner.t
-            set_record = SetRecord(p, session, announced_t, ready_t, timed_out, start_t, runner.t)
-            record.sets.append(set_record)
-            longest = max((h.duration_s for h in session.holds), default=0.0)
-            runner.emit(SetEnded(runner.t, p, len(session.reps), longest, set_record.target_reached, session.ended_by))
-            if not set_record.target_reached:
-                record.ended_by = session.ended_by
+            done = sets.run(p, runner.wait_for_setup(p, check, setup_timeout_s), announced_t)
+            record.sets.append(done)
+            if not done.target_reached:
+                record.ended_by, record.stopped_by = done.session.ended_by, done.session.stopped_by
                 break
             if i + 1 == len(plan):
                 runner.announce(WORKOUT_DONE)
@@ -440,22 +427,51 @@ def run_workout(
             nxt = plan[i + 1]
             if setup and (check is None or nxt.spec is not p.spec):
                 check = SetupCheck(nxt.spec, setup_config)  # same exercise: keep its settled state
-            announced_t = runner.t
-            set_record.rest_start_t = runner.t
+            announced_t = done.rest_start_t = runner.t
             if p.rest_s > 0:
                 runner.rest(p.rest_s, nxt, check)
             else:
                 runner.announce(nxt.announcement)
-            set_record.rest_end_t = runner.t
+            done.rest_end_t = runner.t
     except _StreamEnded:
-        record.ended_by = "end of video"
+        record.ended_by = EndReason.END_OF_VIDEO
     except _Quit:
-        record.ended_by = "quit"
+        record.ended_by = EndReason.QUIT
     except KeyboardInterrupt:
-        record.ended_by = "interrupted"
+        record.ended_by = EndReason.INTERRUPTED
     record.end_t = runner.t
-    runner.emit(WorkoutEnded(runner.t, record.ended_by))
+    runner.emit(WorkoutEnded(runner.t, record.ended_text))
     return record
+
+
+class _SetRunner:
+    """One set: "Go", the session until the set's target, the coach's set-end words, the set's record."""
+
+    def __init__(self, runner: _Runner, make_set_consumers: Callable[[PlannedSet], Iterable[Consumer]] | None,
+                 source_name: str, fps: float) -> None:
+        self.runner, self.make_set_consumers, self.source_name, self.fps = runner, make_set_consumers, source_name, fps
+
+    def run(self, p: PlannedSet, setup: SetupOutcome, announced_t: float) -> SetRecord:
+        runner, coach = self.runner, self.runner.coach
+        runner.announce(GO)
+        runner.emit(SetStarted(runner.t, p))
+        if coach is not None:
+            coach.reset()
+        with contextlib.ExitStack() as stack:  # the set's own consumers (journal, video) close with the set
+            per_set = [stack.enter_context(contextlib.closing(c)) for c in
+                       (self.make_set_consumers(p) if self.make_set_consumers is not None else ())]
+            tap = [_CoachTap(coach, runner)] if coach is not None else []
+            session = run_session(runner.frames, runner.estimator, p.spec, [*runner.consumers, *per_set, *tap],
+                                  source_name=self.source_name, fps=self.fps, until=p.target_reached)
+        if coach is not None:
+            runner.heard(coach.end_set())
+        if session.t:
+            runner.t = session.t[-1]
+        start_t = session.t[0] if session.t else runner.t
+        done = SetRecord(p, session, announced_t, setup.ready_t, setup.timed_out, start_t, runner.t)
+        longest = max((h.duration_s for h in session.holds), default=0.0)
+        runner.emit(SetEnded(runner.t, p, len(session.reps), longest, done.target_reached, session.ended_text))
+        return done
 
 
 def wait_for_setup(

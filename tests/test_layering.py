@@ -7,7 +7,8 @@ ANALYSIS_MODULES = [
     "formcoach", "formcoach.core", "formcoach.geometry", "formcoach.skeleton", "formcoach.specs",
     "formcoach.metrics", "formcoach.view", "formcoach.reps", "formcoach.holds", "formcoach.cues",
     "formcoach.evaluator", "formcoach.smoothing", "formcoach.session", "formcoach.report", "formcoach.pose", "formcoach.voice", "formcoach.speech", "formcoach.setup", "formcoach.workout",
-    "formcoach.routine", "formcoach.workout_report", "formcoach.workout_html",
+    "formcoach.routine", "formcoach.workout_report", "formcoach.workout_html", "formcoach.consumer", "formcoach.catalog",
+    "formcoach.live",
 ]
 
 

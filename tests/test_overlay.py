@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcoach.consumer import Consumer
 from formcoach.core import ActiveCue, CueRaised, Fault, FrameResult, Severity
 from formcoach.overlay import FAULT_SHOW_S, Overlay, format_value, plural
 from formcoach.specs import get_spec
@@ -94,15 +95,12 @@ def test_draw_marks_the_faulty_segment_in_the_fault_colour(shape):
 FAULT_CLIPS = ["hip_hinge_rounded", "pull_up_swing_side", "wall_squat_shallow"]
 
 
-class _BannerLog:
+class _BannerLog(Consumer):
     def __init__(self, spec) -> None:
         self.overlay, self.frames = Overlay(spec), []
 
     def on_frame(self, image, result) -> None:
         self.frames.append((result.t, [b.cue for b in self.overlay.banners(result) if b.tag], result.events))
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.mark.e2e

@@ -201,7 +201,7 @@ def test_sigterm_ends_a_session_like_q_and_keeps_its_reps():
 
     with stop:
         record = run_session(source(), Scripted(frames), spec, [stop], fps=FPS)
-    assert record.ended_by == "interrupted (SIGTERM)" and record.interrupted
+    assert record.ended_text == "interrupted (SIGTERM)" and record.interrupted
     assert len(record.reps) == 1 and record.t[-1] < 14.1
     assert signal.getsignal(signal.SIGTERM) is before  # the handler in place before is restored
 
@@ -218,7 +218,7 @@ def test_interrupted_hold_is_not_a_short_hold_fault():
             yield None, t
 
     record = run_session(source(), Scripted(frames), spec, [stop], fps=FPS)
-    assert record.ended_by == "interrupted (SIGINT)"
+    assert record.ended_text == "interrupted (SIGINT)"
     assert not record.faults, record.faults
     assert [h.broke_because for h in record.holds] == ["session interrupted"]
     assert report_dict(record)["holds"][0]["completed"] is False
@@ -384,12 +384,12 @@ def test_interrupted_analyze_exits_130_and_says_so(clip, tmp_path, capsys, monke
 
 
 def test_heavy_frame_dropping_is_reported():
-    from formcoach.cli import _dropped_warning
+    from formcoach.live import dropped_warning
     from formcoach.session import SessionRecord
 
     record = SessionRecord(spec=get_spec("wall_squat"), source="cam", fps=30, frames_total=28, frames_dropped=362)
-    assert "362 of 390 frames" in _dropped_warning(record)[0]
-    assert _dropped_warning(SessionRecord(spec=record.spec, source="cam", fps=30, frames_total=380, frames_dropped=10)) == []
+    assert "362 of 390 frames" in dropped_warning(record)[0]
+    assert dropped_warning(SessionRecord(spec=record.spec, source="cam", fps=30, frames_total=380, frames_dropped=10)) == []
 
 
 def test_unreadable_video_says_permission_not_corrupt(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from formcoach.speech import NullSpeaker
 from formcoach.voice import VoiceCoach
 from formcoach.consumers import WorkoutLog
 from formcoach.routine import load_routine, parse_routine, plan_workout
-from formcoach.workout import Phase, RestStarted, SetupChanged, SetupTimedOut, run_workout
+from formcoach.workout import Phase, RestStarted, SetupChanged, SetupTimedOut, WorkoutListener, run_workout
 from formcoach.workout_report import write_workout_report
 from conftest import ScriptedPose
 from synthetic import frame_from_joints, prone_joints, standing_joints
@@ -163,20 +163,14 @@ def test_runner_goes_setup_set_rest_next_on_the_source_clock():
     coach = VoiceCoach(NullSpeaker())
     log: list[str] = []
 
-    class Listener:
+    class Listener(WorkoutListener):
         statuses: list = []
-
-        def on_frame(self, image, result):
-            pass
 
         def on_status(self, image, status):
             self.statuses.append(status)
 
         def on_workout(self, event):
             log.append(type(event).__name__)
-
-        def close(self):
-            pass
 
     listener = Listener()
     rec = run_workout(camera(35), ScriptedPose(squats_then_superman), routine(TWO_EXERCISES), CATALOG, [listener],
@@ -238,15 +232,9 @@ def test_go_skips_the_setup_and_the_model_outside_sets():
 
 
 def test_quit_from_a_window_during_rest_keeps_what_was_done():
-    class QuitInRest:
-        def on_frame(self, image, result):
-            pass
-
+    class QuitInRest(WorkoutListener):
         def on_status(self, image, status):
             return status.phase != Phase.REST
-
-        def close(self):
-            pass
 
     rec = run_workout(camera(35), ScriptedPose(squats_then_superman), routine(TWO_EXERCISES), CATALOG, [QuitInRest()],
                       rest_override_s=2.0)
