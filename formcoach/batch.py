@@ -186,6 +186,27 @@ def run_pool(jobs: Sequence[BatchJob], analyze: AnalyzeFn, workers: int) -> Iter
             yield from (f.result() for f in done)
 
 
+def run_batch(jobs: Sequence[BatchJob], analyze: AnalyzeFn, root: Path, workers: int,
+              ray: str | None = None) -> list[JobResult]:
+    """Run every job (a process pool of `workers`, or Ray when `ray` is given: "" = a local Ray,
+    else its address), printing a line as each finishes, then the total; writes the index page.
+    Returns the results in the jobs' order."""
+    how = (f"Ray at {ray}" if ray else "local Ray") if ray is not None else f"{min(workers, len(jobs))} jobs"
+    print(f"formcoach analyze: {len(jobs)} videos into {root} ({how})", flush=True)
+    start = time.perf_counter()
+    results = run_ray(jobs, analyze, ray or None) if ray is not None else run_pool(jobs, analyze, workers)
+    by_dir = {}
+    for result in results:
+        by_dir[result.out_dir] = result
+        print(f"  {progress_line(len(by_dir), len(jobs), result)}", flush=True)
+    ordered = [by_dir[j.out_dir] for j in jobs]
+    total = total_line(ordered, time.perf_counter() - start, how)
+    index = write_index(ordered, root, total)
+    print(total)
+    print(f"  index: {index}", flush=True)
+    return ordered
+
+
 def run_ray(jobs: Sequence[BatchJob], analyze: AnalyzeFn, address: str | None) -> Iterator[JobResult]:
     """Results as they finish, one Ray task per video (each worker builds its own pose model).
 

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from formcoach import __version__
 from formcoach.errors import FormcoachError, OutputError, SessionCrashed, SpecError
@@ -204,21 +204,8 @@ def cmd_analyze_batch(args: argparse.Namespace) -> int:
     opts = [*(["--level", args.level] if args.level else []),
             *(f"--{name.replace('_', '-')}" for name in ("no_video", "save_landmarks", "force") if getattr(args, name))]
     jobs = batch.plan_jobs(videos, root, args.exercise, _catalog(args), common, opts)
-    workers = args.jobs or batch.default_jobs()
-    how = (f"Ray at {args.ray}" if args.ray else "local Ray") if args.ray is not None else f"{min(workers, len(jobs))} jobs"
-    print(f"formcoach analyze: {len(jobs)} videos into {root} ({how})", flush=True)
-    start = time.perf_counter()
-    results = batch.run_ray(jobs, main, args.ray or None) if args.ray is not None else batch.run_pool(jobs, main, workers)
-    by_dir = {}
-    for result in results:
-        by_dir[result.out_dir] = result
-        print(f"  {batch.progress_line(len(by_dir), len(jobs), result)}", flush=True)
-    ordered = [by_dir[j.out_dir] for j in jobs]
-    total = batch.total_line(ordered, time.perf_counter() - start, how)
-    index = batch.write_index(ordered, root, total)
-    print(total)
-    print(f"  index: {index}", flush=True)
-    return EXIT_OK if all(r.ok for r in ordered) else EXIT_BAD_INPUT
+    results = batch.run_batch(jobs, main, root, args.jobs or batch.default_jobs(), args.ray)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_BAD_INPUT
 
 
 def _positive_int(text: str) -> int:
@@ -434,6 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="show third-party log lines and tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    _add_session_commands(sub)
+    _add_other_commands(sub)
+    _after_the_command(parser, sub)
+    return parser
+
+
+def _add_session_commands(sub: Any) -> None:
+    """`analyze` and `live`."""
     p = sub.add_parser("analyze", help="analyse a recorded video: report.json, metrics.csv, annotated.mp4")
     p.add_argument("video", nargs="+", metavar="VIDEO",
                    help="a video file; several files or a folder analyse each (in parallel) and write an index.html")
@@ -469,6 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_voice_args(p, "voice")
     p.set_defaults(func=cmd_live)
 
+
+def _add_other_commands(sub: Any) -> None:
+    """`workout`, `exercises`, `history`, `progress`, `report`, `check-spec`."""
     p = sub.add_parser("workout", help="run a routine live: announce, check the camera setup, count, rest, next")
     p.add_argument("routine", help="routine id (routines/ID.yaml) or a routine YAML file")
     p.add_argument("--level", help="e.g. beginner or standard (the routine's levels); default: its plain values")
@@ -509,8 +507,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-spec", help="validate exercise spec files")
     p.add_argument("files", nargs="+", metavar="SPEC.yaml", help="exercise spec files to validate")
     p.set_defaults(func=cmd_check_spec)
-    _after_the_command(parser, sub)
-    return parser
 
 
 #: `--help` ends with these (per command; "formcoach" for the top level).

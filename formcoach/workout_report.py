@@ -65,7 +65,7 @@ def workout_report_dict(record: WorkoutRecord) -> dict[str, Any]:
         "routine_name": record.routine.name,
         "level": record.level,
         "source": record.source,
-        "ended_by": record.ended_by,
+        "ended_by": record.ended_text,
         "duration_s": _r(record.end_t - record.start_t),
         "totals": {
             "sets_planned": len(record.plan),
@@ -116,7 +116,7 @@ def workout_summary_text(record: WorkoutRecord) -> str:
     doc = workout_report_dict(record)
     t = doc["totals"]
     lines = [f"{record.routine.name}{' (' + record.level + ')' if record.level else ''}: "
-             f"{t['sets_done']} of {t['sets_planned']} sets, {record.ended_by}"]
+             f"{t['sets_done']} of {t['sets_planned']} sets, {record.ended_text}"]
     for s in doc["sets"]:
         what = f"{s['rep_count']}/{s['target']['reps']} reps" if s["target"]["reps"] is not None else (
             f"hold {max([h for h in s['holds_s'] if h is not None], default=0.0):.1f}/{s['target']['hold_s']:g} s")

@@ -20,9 +20,9 @@ from formcoach.core import (
 from formcoach.errors import FormcoachError
 from formcoach.skeleton import NUM_LANDMARKS
 from formcoach.speech import (
-    AsyncSpeaker, Beep, CommandEngine, NullSpeaker, PowerShellEngine, RecordingSpeaker, SpeechError, TeeSpeaker,
-    beep_seconds, espeak_argv, make_speaker, tone_samples, wav_bytes,
+    Beep, NullSpeaker, RecordingSpeaker, SpeechError, TeeSpeaker, beep_seconds, make_speaker, tone_samples, wav_bytes,
 )
+from formcoach.speech_engines import AsyncSpeaker, CommandEngine, PowerShellEngine, espeak_argv
 from formcoach.voice import (
     CLEAN_SET, NO_REP, OUT_OF_VIEW, CueScheduler, SchedulerConfig, UtteranceKind, VoiceCoach, countdown_marks,
     number_words,
@@ -528,7 +528,7 @@ def test_espeak_ng_speaks_about_as_long_as_the_scheduler_estimates(tmp_path):
 
 
 def test_voice_modules_load_neither_cv2_nor_mediapipe(heavy_imports):
-    assert heavy_imports("formcoach.voice", "formcoach.speech") == []
+    assert heavy_imports("formcoach.voice", "formcoach.speech", "formcoach.speech_engines") == []
 
 
 def test_end_set_is_idempotent_and_announcements_take_the_floor():
@@ -681,7 +681,8 @@ def test_speech_that_fails_otherwise_falls_back_to_beeps_with_one_warning():
 
 
 def test_espeak_without_a_sound_card_is_reported_as_no_audio_device(tmp_path):
-    from formcoach.speech import CommandEngine, NoAudioDevice
+    from formcoach.speech import NoAudioDevice
+    from formcoach.speech_engines import CommandEngine
 
     fake = tmp_path / "fake-espeak"
     fake.write_text("#!/bin/sh\ncat >/dev/null\necho \"ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\" >&2\n"
