@@ -14,13 +14,16 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from formcoach.consumer import Consumer
 from formcoach.core import CueRaised, FrameResult, HoldEnded, PartialRep, RepCompleted
 from formcoach.errors import FormcoachError
+
+if TYPE_CHECKING:
+    from formcoach.session import SessionRecord
 
 JOURNAL_NAME = "journal.jsonl"
 #: The report of a journal without an `end` line (the process died before it could write one).
@@ -86,14 +89,14 @@ class Journal(Consumer):
             elif isinstance(ev, CueRaised):
                 self._write({"k": "fault", **fault_dict(ev.fault)})
 
-    def finish(self, record: Any) -> None:
+    def finish(self, record: SessionRecord) -> None:
         """The `end` line (how the session ended, what only the end knows), then the file is closed."""
         from formcoach.report import not_judged_list
 
         self._write({
             "k": "end", "ended_by": record.ended_text, "duration_s": _clean(record.duration_s),
             "dropped": record.frames_dropped, "not_judged": not_judged_list(record),
-            "warnings": list(getattr(record, "warnings", ())),
+            "warnings": list(record.warnings),
         })
         if self._fh is not None:
             try:

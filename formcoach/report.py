@@ -139,7 +139,7 @@ def report_dict(record: SessionRecord) -> dict[str, Any]:
         faults=[fault_dict(f) for f in record.faults],
         not_judged=not_judged_list(record),
         timeline={"t": record.t, "rep_count": record.rep_counts, "metrics": record.series},
-        warnings=list(getattr(record, "warnings", ())),
+        warnings=list(record.warnings),
     )
     doc["count_confidence"] = confidence_dict(record)
     return doc
