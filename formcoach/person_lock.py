@@ -7,7 +7,12 @@ from the last accepted one than that allows, for the time since, is another pers
 (the frame is "not judged") and counted. (Size changes alone are not used: with landmarks coming
 and going on a hard pose the measured size flickers by 2-3x between frames of one person.) When the new pose goes on
 moving like one body for a second, it is taken as the person (the track stays on someone else, or
-the first pose was a wrong one); the report still says the track jumped. Pure numpy; no cv2.
+the first pose was a wrong one); the report still says the track jumped.
+
+A body cannot turn over in an instant either: a pose whose torso (hips to shoulders, on screen)
+points more than `max_turn_deg` away from the last accepted one's is a wrong pose (the model read
+a lifter at the bottom of a squat, legs out of the picture, upside down for five frames): that
+frame is dropped and the lock goes on following the person. Pure numpy; no cv2.
 """
 
 from __future__ import annotations
@@ -34,21 +39,26 @@ class LockConfig:
         forget_s: after this long without any pose (nobody in view), the next pose is taken as the person.
         adopt_s: a new pose that moves like one body for this long is taken as the person (the first
             anchor may have been a wrong pose, e.g. the tracker still on the previous video's person).
+        max_turn_deg: torso turn allowed between two accepted poses, degrees (lying down from
+            standing is 90; more than this is a body read upside down).
     """
 
     jump: float = 0.4
     speed: float = 2.0
     forget_s: float = 2.0
     adopt_s: float = 1.0
+    max_turn_deg: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
 class Anchor:
-    """Where the locked person was: hip centre (px), body size (px: diagonal of the landmarks' box), when (s)."""
+    """Where the locked person was: hip centre (px), body size (px: diagonal of the landmarks' box), when (s),
+    and which way the torso pointed (unit vector hips → shoulders on screen; None when not seen)."""
 
     centre: np.ndarray  # (2,)
     size: float
     t: float
+    torso: np.ndarray | None = None  # (2,)
 
 
 MIN_LANDMARKS = 8  # fewer seen: too little to say where the body is
@@ -62,14 +72,32 @@ def anchor_of(frame: PoseFrame) -> Anchor | None:
     if np.isnan(hips).all() or len(pts) < MIN_LANDMARKS:
         return None
     size = float(np.hypot(*(pts.max(axis=0) - pts.min(axis=0))))
-    return Anchor(np.nanmean(hips, axis=0), size, frame.t) if size > 1.0 else None
+    if size <= 1.0:
+        return None
+    centre = np.nanmean(hips, axis=0)
+    shoulders = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]]
+    torso = None
+    if not np.isnan(shoulders).all():
+        along = np.nanmean(shoulders, axis=0) - centre
+        length = float(np.hypot(*along))
+        torso = along / length if length > 1.0 else None
+    return Anchor(centre, size, frame.t, torso)
 
 
 def is_jump(before: Anchor, now: Anchor, config: LockConfig) -> bool:
-    """True when `now` cannot be the person of `before` (its hips moved too far for the time between)."""
+    """True when `now` cannot be the person of `before`: its hips moved too far for the time between,
+    or its torso turned over."""
     dt = max(now.t - before.t, 0.0)
     moved = float(np.hypot(*(now.centre - before.centre))) / max(before.size, now.size)
-    return moved > config.jump + config.speed * dt
+    return moved > config.jump + config.speed * dt or turned_over(before, now, config)
+
+
+def turned_over(before: Anchor, now: Anchor, config: LockConfig) -> bool:
+    """True when the torso points more than `max_turn_deg` away from before (both seen)."""
+    if before.torso is None or now.torso is None:
+        return False
+    cos = float(np.clip(np.dot(before.torso, now.torso), -1.0, 1.0))
+    return math.degrees(math.acos(cos)) > config.max_turn_deg
 
 
 class PersonLock:
@@ -79,6 +107,7 @@ class PersonLock:
         rejected: frames dropped as another person.
         switches: how many times the track jumped to someone else.
         rejected_s: seconds not judged because of that.
+        turned: frames dropped as the person's body read turned over (a wrong pose).
     """
 
     def __init__(self, config: LockConfig | None = None) -> None:
@@ -94,6 +123,7 @@ class PersonLock:
         self.rejected = 0
         self.switches = 0
         self.rejected_s = 0.0
+        self.turned = 0
 
     def update(self, frame: PoseFrame | None) -> PoseFrame | None:
         if frame is None:
@@ -107,8 +137,11 @@ class PersonLock:
         if anchor is not None and since_pose < self.config.forget_s:
             # Following: the person may have moved since the anchor. While someone else is tracked,
             # the person must come back where they were (a frame's worth of movement).
+            if turned_over(anchor, now, self.config) and not self._adopt(now):
+                self.turned += 1  # a wrong pose of the same person: dropped, the lock keeps following
+                return None
             dt = since_pose if self._rejecting else frame.t - anchor.t
-            if is_jump(anchor, Anchor(now.centre, now.size, anchor.t + dt), self.config) and not self._adopt(now):
+            if is_jump(anchor, Anchor(now.centre, now.size, anchor.t + dt, now.torso), self.config) and not self._adopt(now):
                 self.switches += not self._rejecting
                 self._rejecting = True
                 self.rejected += 1

@@ -110,7 +110,9 @@ class RepCounter:
       in is not attempting a rep).
     - **Unseen returns.** A rep past the target when the person is lost for longer than
       `max_gap_s` is kept aside; if they reappear in the start zone within `bridge_gap_s`, it
-      counts with `unseen_s` set (they cannot have got there without coming up).
+      counts with `unseen_s` set (they cannot have got there without coming up). Reappearing
+      short of the start zone within that time, the rep goes on from there (the model lost the
+      bottom of a squat and found the lifter again on the way up); it too records `unseen_s`.
     - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
@@ -166,6 +168,7 @@ class RepCounter:
         self._post_lo = math.inf  # extremes from the candidate turn on
         self._post_hi = -math.inf
         self._joined = False  # the rep was already under way when the counter first saw the person
+        self._unseen_s = 0.0  # seconds of the rep in progress the person was lost (resumed after a gap)
 
     # ---- public state -------------------------------------------------------------------------
 
@@ -300,7 +303,10 @@ class RepCounter:
             return ()
         lost_at, seen = self._pending
         self._pending = None
-        if p > self.start_edge or t - lost_at > self.rule.bridge_gap_s:
+        if t - lost_at > self.rule.bridge_gap_s:
+            return ()
+        if p > self.start_edge:  # still on the way up: the rep goes on
+            self._resume(t, value, p, lost_at, seen)
             return ()
         self._armed, self._phase = True, RepPhase.START
         self._last_start_t, self._last_start_v = t, value
@@ -312,6 +318,21 @@ class RepCounter:
         )
         self._reps.append(rep)
         return (RepCompleted(t=t, rep=rep, count=len(self._reps)),)
+
+    def _resume(self, t: float, value: float, p: float, lost_at: float, seen: Rep) -> None:
+        """Reappeared short of the start zone within `bridge_gap_s` of losing a rep past the target:
+        that rep is still under way (a squat whose bottom the model lost, seen again rising)."""
+        self._armed = True
+        self._clear_rep()
+        self._rep_start_t, self._bottom_t, self._last_target_t = seen.start_s, seen.bottom_s, lost_at
+        self._lo, self._hi = min(seen.min, value), max(seen.max, value)
+        self._deep_p, self._deep_t = max(self.rule.progress(seen.min), self.rule.progress(seen.max)), seen.bottom_s
+        self._unseen_s = t - lost_at
+        if p >= 1:
+            self._phase, self._last_target_t = RepPhase.TARGET, t
+        else:
+            self._phase = RepPhase.CONCENTRIC
+            self._new_turn(t, value, p)
 
     def _follow_rest(self, t: float, p: float) -> None:
         """Update the person's rest posture: the most start-ward place in the start half of the range
@@ -391,6 +412,7 @@ class RepCounter:
             min=self._lo, max=self._hi,
             tempo=Tempo(down_s=self._bottom_t - start, pause_s=self._last_target_t - self._bottom_t,
                         up_s=t - self._last_target_t),
+            unseen_s=self._unseen_s,
         )
         self._reps.append(rep)
         return [RepCompleted(t=t, rep=rep, count=len(self._reps))]

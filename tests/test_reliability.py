@@ -458,6 +458,35 @@ def test_person_lock_keeps_a_fast_but_real_movement():
     assert lock.warning() is None
 
 
+def _upside_down(frame: PoseFrame) -> PoseFrame:
+    """The same body read turned over about its hip centre (a wrong pose of the same person)."""
+    import dataclasses
+
+    hips = np.nanmean(frame.xy[[23, 24]], axis=0)
+    return dataclasses.replace(frame, xy=2 * hips - frame.xy)
+
+
+def test_person_lock_drops_a_body_read_upside_down_and_keeps_following():
+    from formcoach.person_lock import PersonLock
+
+    frames = squat_frames(1)
+    lock = PersonLock()
+    kept = [lock.update(_upside_down(f) if 3.0 <= t < 3.2 else f) for t, f in frames]
+    dropped = [t for (t, _), k in zip(frames, kept) if k is None]
+    assert dropped and min(dropped) >= 3.0 and max(dropped) < 3.2 and len(dropped) == 6
+    assert lock.turned == 6 and lock.switches == 0 and lock.warning() is None
+
+
+def test_person_lock_adopts_a_turned_pose_that_lasts():
+    """A body that stays turned over for longer than `adopt_s` is taken (the first pose was the wrong one)."""
+    from formcoach.person_lock import PersonLock
+
+    frames = squat_frames(1)
+    lock = PersonLock()
+    kept = [lock.update(_upside_down(f) if t >= 3.0 else f) for t, f in frames]
+    assert kept[-1] is not None and 25 <= lock.turned <= 35
+
+
 def test_second_person_frames_are_not_judged_and_the_report_says_so():
     frames = squat_frames(2)
     swapped = [(t, _other_person(f) if 15.0 <= t < 17.0 else f) for t, f in frames]

@@ -213,9 +213,11 @@ def test_single_frame_glitch_is_not_a_rep() -> None:
 
 # ---- gaps ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("gap_s, rep_start", [(0.5, 0.625), (1.5, 3.5)])
+@pytest.mark.parametrize("gap_s, rep_start", [(0.5, 0.625), (1.5, 0.625)])
 def test_nan_gap_during_rep(gap_s: float, rep_start: float) -> None:
-    """A short gap keeps the rep; after a long one the rep is rejoined where the person reappears."""
+    """A short gap keeps the rep; after a long one (past `max_gap_s`) the person found again short
+    of the start zone within `bridge_gap_s` goes on with the same rep; found later, the rep is
+    rejoined where they reappear."""
     t, v = path([(0, 170), (0.5, 170), (1.5, 90), (3.5, 90), (4.5, 170), (5, 170)])
     v[(t > 2.0) & (t < 2.0 + gap_s)] = np.nan  # pose lost at the bottom
     counter, events = run(SQUAT, t, v)
@@ -230,6 +232,25 @@ def test_long_gap_rejoins_mid_movement() -> None:
     v[(t > 1.1) & (t < 3.5)] = np.nan
     counter, _ = run(SQUAT, t, v)
     assert counter.count == 2 and counter.reps[0].start_s >= 3.5 and counter.partials == []
+
+
+def test_long_gap_at_the_bottom_resumes_the_rep_on_the_way_up() -> None:
+    """Lost at the bottom for longer than `max_gap_s`, found again half way up: the same rep goes
+    on (not a new joined excursion that never reaches the target), and it records the unseen time."""
+    t, v = path([(0, 170), (0.5, 170), (1.5, 90), (3.0, 90), (4.0, 130), (4.5, 170), (5, 170)])
+    v[(t > 1.8) & (t < 3.6)] = np.nan
+    counter, events = run(SQUAT, t, v)
+    assert counter.count == 1 and len(events) == 1 and counter.partials == []
+    [rep] = counter.reps
+    assert rep.start_s <= 0.625 and rep.unseen_s == pytest.approx(1.8, abs=2 * DT)
+
+
+def test_long_gap_resume_needs_the_bridge_time() -> None:
+    """Found again on the way up only after `bridge_gap_s`: nothing is assumed about the lost rep."""
+    t, v = path([(0, 170), (0.5, 170), (1.5, 90), (6.0, 90), (7.0, 130), (7.5, 170), (8, 170)])
+    v[(t > 1.8) & (t < 6.6)] = np.nan
+    counter, _ = run(SQUAT, t, v)
+    assert counter.count == 0
 
 
 def test_nan_in_start_zone_is_harmless() -> None:
