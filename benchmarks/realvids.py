@@ -281,7 +281,10 @@ def main() -> int:
     parser.add_argument("--clips", help="comma-separated file names (or name prefixes)")
     parser.add_argument("--as", dest="as_exercise", help="analyse every clip as this exercise id")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="clips analysed at once")
+    parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API (its landmarks cached apart)")
     args = parser.parse_args()
+    if args.pose_backend:  # read by PoseOptions' "auto" in this process and the workers (cache key and recording)
+        os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     if not (REALVIDS / "labels.csv").exists():
         print(f"skip: {REALVIDS} not present")
         return 0

@@ -413,9 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="your own exercise specs, beside the shipped ones (a file with a shipped name replaces "
                              "it; several folders joined with ':'; default $FORMCOACH_SPECS)")
     parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"),
-                        help="pose model API: legacy mp.solutions (mediapipe 0.10.21), tasks (the Tasks API with a "
-                             "bundle from tools/build_pose_task.py in $FORMCOACH_POSE_TASK), auto (legacy where it exists; "
-                             "default, or $FORMCOACH_POSE_BACKEND)")
+                        help="pose model API: legacy mp.solutions (mediapipe 0.10.21), tasks (the Tasks API, the same "
+                             "model shipped as a .task; $FORMCOACH_POSE_TASK for another), auto (legacy where it exists, "
+                             "else tasks; default, or $FORMCOACH_POSE_BACKEND)")
     parser.add_argument("--no-history", action="store_true",
                         help="do not record this session in the history database ($FORMCOACH_HISTORY moves it)")
     parser.add_argument("--verbose", action="store_true", help="show third-party log lines and tracebacks of unexpected errors")

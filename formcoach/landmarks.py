@@ -9,6 +9,7 @@ Imports neither cv2 nor mediapipe at module level.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,8 @@ class PoseOptions:
     segmentation: bool = False
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    #: "auto", "legacy" or "tasks" (formcoach.pose.resolve_backend); the key names it unless legacy.
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         if self.model_complexity not in (0, 1, 2):
@@ -67,7 +70,13 @@ def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
 
 def cache_key(path: str | Path, options: PoseOptions, model: str | None = None) -> str:
     """Key of a clip's track: content hash + model version + pose options + track format."""
-    settings = json.dumps({"model": model or model_version(), "format": TRACK_FORMAT, **asdict(options)}, sort_keys=True)
+    from formcoach.pose import resolve_backend
+
+    fields = asdict(options)
+    backend = resolve_backend(fields.pop("backend"))
+    if backend != "legacy":  # a legacy key stays the one written before there was a choice (caches stay valid)
+        fields["backend"] = backend
+    settings = json.dumps({"model": model or model_version(), "format": TRACK_FORMAT, **fields}, sort_keys=True)
     return f"{file_digest(path)}-{hashlib.sha256(settings.encode()).hexdigest()[:10]}"
 
 
@@ -237,13 +246,13 @@ def record_track(
     path: str | Path, options: PoseOptions = PoseOptions(), key: str = "", mask_long_side: int | None = MASK_LONG_SIDE
 ) -> LandmarkTrack:
     """Run the pose model over every frame of a video file and return its track."""
-    from formcoach.pose import MediaPipePose
+    from formcoach.pose import pose_from_options
     from formcoach.sources import VideoFileSource
 
     source = VideoFileSource(path)
     builder = TrackBuilder(fps=source.info.fps, record_masks=options.segmentation, mask_long_side=mask_long_side)
     try:
-        with MediaPipePose.from_options(options) as estimator:
+        with contextlib.closing(pose_from_options(options)) as estimator:
             for image, t in source:
                 builder.add(t, estimator.estimate(image, t), (image.shape[1], image.shape[0]))
     finally:
@@ -253,6 +262,10 @@ def record_track(
 
 def cached_track(path: str | Path, options: PoseOptions, cache_dir: str | Path) -> LandmarkTrack:
     """The clip's track from `cache_dir`, recorded with the real model first when absent or stale."""
+    from formcoach.pose import resolve_backend
+
+    if (backend := resolve_backend(options.backend)) != "legacy":  # a folder of its own: never replaces a legacy track
+        cache_dir = Path(cache_dir) / backend
     key = cache_key(path, options)
     target = Path(cache_dir) / f"{Path(path).stem}.{key}.npz"
     if target.exists():

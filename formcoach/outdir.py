@@ -178,7 +178,8 @@ class NativeLogFilter:
 
     NOISE = (b"INFO: ", b"I0000", b"W0000", b"E0000", b"WARNING: All log messages before absl", b"[mpeg4 @", b"[h264 @",
              b"[hevc @", b"[mov,mp4", b"[swscaler @",
-             b"[ERROR:", b"[ WARN:", b"[ INFO:")  # OpenCV's own log (e.g. probing a camera that is not there)
+             b"[ERROR:", b"[ WARN:", b"[ INFO:",  # OpenCV's own log (e.g. probing a camera that is not there)
+             b"WARNING: [", b"WARNING: Logging before InitGoogle")  # mediapipe 1.x's TFLite/absl start-up lines
 
     def __init__(self) -> None:
         self._saved: int | None = None

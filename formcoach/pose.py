@@ -1,15 +1,20 @@
 """Pose backends behind one protocol: `estimate(image_bgr, t) -> PoseFrame | None`.
 
-`MediaPipePose` is the only place that imports mediapipe (lazily, on first use). `ReplayPose`
-plays back landmarks recorded by an earlier run, so re-analysis and tests need no model.
+`MediaPipePose` (mediapipe 0.10.21's `mp.solutions`) and `TasksPose` (the Tasks API, with the model
+shipped in `formcoach/models/`) are the only places that import mediapipe (lazily, on first use);
+`create_pose` picks one (`resolve_backend`). `ReplayPose` plays back landmarks recorded by an earlier
+run, so re-analysis and tests need no model.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import os
 import sys
+import weakref
+from importlib import resources
 from pathlib import Path
 from typing import Iterator, Protocol
 
@@ -124,42 +129,66 @@ class MediaPipePose:
 
 
 #: Pose backends: "legacy" = MediaPipePose (mp.solutions, mediapipe 0.10.21, Python <= 3.12),
-#: "tasks" = TasksPose (the Tasks API, every mediapipe release), "auto" = legacy where it exists.
+#: "tasks" = TasksPose (the Tasks API, every mediapipe release; the only one in mediapipe 1.x),
+#: "auto" = `$FORMCOACH_POSE_BACKEND` when set, else legacy where mp.solutions exists, else tasks.
 POSE_BACKENDS = ("auto", "legacy", "tasks")
 BACKEND_ENV, TASK_ENV = "FORMCOACH_POSE_BACKEND", "FORMCOACH_POSE_TASK"
+#: The shipped Tasks bundle (package data; rebuilt by tools/build_pose_task.py, provenance in models/NOTICE).
+TASK_RESOURCE = "models/pose_landmarker_full.task"
+
+
+def _has_solutions() -> bool:
+    """Whether the installed mediapipe has the legacy `mp.solutions` API, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None:
+        return True  # no mediapipe at all: the legacy backend says how to install it
+    return any((Path(p) / "python" / "solutions" / "pose.py").is_file() for p in spec.submodule_search_locations or ())
+
+
+def resolve_backend(backend: str | None = None) -> str:
+    """"legacy" or "tasks": `backend`, where "auto" (or None) means `$FORMCOACH_POSE_BACKEND`, else detect."""
+    if backend in (None, "auto"):
+        backend = os.environ.get(BACKEND_ENV) or "auto"
+    if backend not in POSE_BACKENDS:
+        raise PoseError(f"unknown pose backend {backend!r} (choose from: {', '.join(POSE_BACKENDS)})")
+    if backend == "auto":
+        backend = "legacy" if _has_solutions() else "tasks"
+    return backend
 
 
 def create_pose(segmentation: bool = False, backend: str | None = None) -> PoseEstimator:
     """The live pose model: `backend` (else `$FORMCOACH_POSE_BACKEND`, else "auto")."""
-    backend = backend or os.environ.get(BACKEND_ENV) or "auto"
-    if backend not in POSE_BACKENDS:
-        raise PoseError(f"unknown pose backend {backend!r} (choose from: {', '.join(POSE_BACKENDS)})")
-    if backend == "auto":
-        try:
-            import mediapipe as mp
+    return pose_from_options(PoseOptions(segmentation=segmentation, backend=backend or "auto"))
 
-            backend = "legacy" if hasattr(mp, "solutions") else "tasks"
-        except ImportError:
-            backend = "legacy"  # MediaPipePose says how to install it
-    return TasksPose(segmentation=segmentation) if backend == "tasks" else MediaPipePose(segmentation=segmentation)
+
+def pose_from_options(options: PoseOptions) -> PoseEstimator:
+    """The pose model `options` describe (their backend resolved by `resolve_backend`)."""
+    if resolve_backend(options.backend) == "tasks":
+        if options.model_complexity != 1:
+            raise PoseError(f"the Tasks backend ships the full model only (model_complexity 1, got {options.model_complexity})")
+        return TasksPose(options.segmentation, options.min_detection_confidence, options.min_tracking_confidence)
+    return MediaPipePose.from_options(options)
 
 
 def task_model_path() -> Path:
-    """The Tasks bundle: `$FORMCOACH_POSE_TASK`, else `formcoach/models/pose_landmarker_full.task` if shipped."""
+    """The Tasks bundle: `$FORMCOACH_POSE_TASK`, else the one shipped in the package (`formcoach/models/`)."""
     env = os.environ.get(TASK_ENV)
-    path = Path(env) if env else Path(__file__).resolve().parent / "models" / "pose_landmarker_full.task"
+    path = Path(env) if env else Path(str(resources.files("formcoach").joinpath(TASK_RESOURCE)))
     if not path.is_file():
-        raise PoseError(f"{path}: no Tasks pose model; build one with tools/build_pose_task.py (from mediapipe "
-                        f"0.10.21's model files) and set {TASK_ENV}")
+        where = f"{TASK_ENV}={env}" if env else "the package (reinstall formcoach)"
+        raise PoseError(f"{path}: no Tasks pose model in {where}; build one with tools/build_pose_task.py")
     return path
 
 
 class TasksPose:
     """MediaPipe Pose through the Tasks API (`PoseLandmarker`, VIDEO mode), fed the source's timestamps.
 
-    The bundle is the 0.10.21 model packed by tools/build_pose_task.py; on the samples it gives the
-    legacy landmarks within about 1 px mean (640x480). Timestamps must increase: equal or earlier
-    `t` (a repeated frame) is nudged 1 ms forward, as the Tasks graph refuses it otherwise.
+    The bundle is the 0.10.21 model packed by tools/build_pose_task.py and shipped in the package; on
+    the samples it gives the legacy landmarks within about 1 px mean (640x480). Timestamps must
+    increase: equal or earlier `t` (a repeated frame) is nudged 1 ms forward, as the Tasks graph
+    refuses it otherwise. Close it (or use it as a context manager); one left open is closed at exit.
     """
 
     def __init__(self, segmentation: bool = False, min_detection_confidence: float = 0.5,
@@ -181,6 +210,7 @@ class TasksPose:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except Exception as exc:  # the Tasks graph raises bare RuntimeErrors/ValueErrors on a bad bundle
             raise PoseError(f"cannot start the Tasks pose model: {exc}") from None
+        _LEFT_OPEN.add(self)
 
     def __enter__(self) -> TasksPose:
         return self
@@ -213,7 +243,25 @@ class TasksPose:
                          visibility=raw[:, 2], mask=mask)
 
     def close(self) -> None:
-        self._landmarker.close()
+        _LEFT_OPEN.discard(self)
+        with _quiet_native_stderr():  # mediapipe 1.x logs each accelerator it destroys
+            self._landmarker.close()
+
+
+_LEFT_OPEN: weakref.WeakSet[TasksPose] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_left_open() -> None:
+    """Close Tasks models nobody closed, before interpreter teardown.
+
+    Left to `PoseLandmarker.__del__` at teardown, mediapipe 1.x's close finds its module globals gone and
+    prints a TypeError traceback. Registered before mediapipe is imported (lazily), this runs after
+    mediapipe's own exit hook, which turns its C calls into no-ops: closing here just drops the handle.
+    """
+    for pose in list(_LEFT_OPEN):
+        with contextlib.suppress(RuntimeError):  # mediapipe imported first: its executor is already shut down
+            pose.close()
 
 
 class ReplayPose:

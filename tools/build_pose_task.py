@@ -1,6 +1,7 @@
 """Pack the pose model inside mediapipe 0.10.21's wheel into a Tasks bundle, offline.
 
-    .venv/bin/python tools/build_pose_task.py [OUT.task]      # default: pose_landmarker_full.task
+    .venv/bin/python tools/build_pose_task.py                 # rebuild the shipped formcoach/models/pose_landmarker_full.task
+    .venv/bin/python tools/build_pose_task.py OUT.task        # elsewhere
     .venv/bin/python tools/build_pose_task.py --compare NAME   # also: Tasks (VIDEO mode) vs the legacy model on a sample
 
 mediapipe 0.10.21 is the last release with `mp.solutions` and a bundled model (Python <= 3.12);
@@ -9,17 +10,21 @@ wheel (`modules/pose_detection/pose_detection.tflite`, `modules/pose_landmark/po
 Apache-2.0, Google) make a `pose_landmarker_full.task`: the landmark model gets Tasks metadata (an
 RGB image input normalised with mean 0 / std 255; five feature outputs), the detector's metadata
 is already right, and both go into a zip stored uncompressed and 4-byte aligned as
-`pose_detector.tflite` and `pose_landmarks_detector.tflite` (mediapipe's own bundle writer).
-Needs mediapipe 0.10.21 installed (the model source); the bundle itself loads in the Tasks API.
+`pose_detector.tflite` and `pose_landmarks_detector.tflite` (mediapipe's own aligned zip writer,
+with fixed member dates so the same wheel always gives the same bytes: a test checks the shipped
+bundle against a fresh build). Needs mediapipe 0.10.21 installed (the model source); the bundle
+itself loads in the Tasks API of 0.10.21 and 1.x. Licence and provenance: formcoach/models/NOTICE.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "formcoach" / "models" / "pose_landmarker_full.task"
 LICENCE = "Apache-2.0; model files from mediapipe 0.10.21 (Copyright Google LLC), packed unchanged but for metadata"
 
 
@@ -38,8 +43,12 @@ def build(out: Path) -> Path:
         writer.add_feature_output(name="Identity" + (f"_{i}" if i else ""))
     with_metadata, _ = writer.populate()
     out.parent.mkdir(parents=True, exist_ok=True)
-    model_asset_bundle_utils.create_model_asset_bundle(
-        {"pose_detector.tflite": detector, "pose_landmarks_detector.tflite": bytes(with_metadata)}, str(out))
+    # create_model_asset_bundle's own loop, but members dated 1980-01-01 instead of now: reproducible bytes
+    tmp = out.with_name(out.name + ".tmp")
+    with model_asset_bundle_utils.AlignZipFile(tmp, mode="w", alignment=4) as bundle:
+        for name, data in (("pose_detector.tflite", detector), ("pose_landmarks_detector.tflite", bytes(with_metadata))):
+            bundle.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+    tmp.replace(out)
     return out
 
 
@@ -78,7 +87,7 @@ def compare(task: Path, name: str, step: int = 1) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", nargs="?", default="pose_landmarker_full.task", type=Path)
+    ap.add_argument("out", nargs="?", default=SHIPPED, type=Path, help="where to write it (default: the shipped one)")
     ap.add_argument("--compare", nargs="+", metavar="NAME", help="sample names to compare on (sample_videos/NAME.mp4)")
     ap.add_argument("--step", type=int, default=1, help="compare every STEP-th frame (both models see the same frames)")
     args = ap.parse_args()

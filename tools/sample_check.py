@@ -1,6 +1,6 @@
 """Run the pipeline on the rendered samples and compare with their ground-truth sidecars.
 
-    .venv/bin/python tools/sample_check.py [NAME ...] [--out DIR] [--replay]
+    .venv/bin/python tools/sample_check.py [NAME ...] [--out DIR] [--replay] [--pose-backend tasks]
 
 Prints the end-to-end table (clip, expected vs got reps / partials / holds / faults) used in issue
 notes; the e2e tests call `analyse_clip` and `problems` from here so both judge the same way.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +159,10 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="clip names (default: all samples with a sidecar)")
     parser.add_argument("--out", type=Path, help="also write annotated videos and reports here")
     parser.add_argument("--replay", action="store_true", help="replay the committed landmark caches (no model)")
+    parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API of the real runs")
     args = parser.parse_args()
+    if args.pose_backend:
+        os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     names = args.names or [p.stem for p in sidecars()]
     print("| clip | exercise | reps exp/got | partial exp/got | holds exp (s) | holds got (s) | faults expected | faults raised "
           "| detected | verdict |")
