@@ -3,8 +3,8 @@ legacy model's landmarks, fed the source's timestamps; backend selection, the ca
 backend and a missing bundle are clear.
 
 On Python 3.13 (mediapipe 1.x, no mp.solutions) Tasks is the default backend; CI's second run there
-takes the tests marked `tasks` (`pytest -m tasks`, see .ci/run): real-model clips judged against their
-ground truth, as the e2e tests judge the legacy backend's recordings.
+runs the unit tests and the tests marked `tasks` (`pytest -m "not e2e or tasks"`, see .ci/run): real-model
+clips judged against their ground truth, as the e2e tests judge the legacy backend's recordings.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ TASKS_DEFAULT = resolve_backend() == "tasks"
 needs_legacy = pytest.mark.skipif(TASKS_DEFAULT, reason="no mp.solutions in this mediapipe (1.x)")
 
 #: Clips CI's Python 3.13 run analyses with the Tasks backend and judges against their sidecars: reps
-#: with a fault and masks, a hold, partial reps (the e2e REAL_MODEL_CLIPS; ~10 s each).
+#: with a fault and masks, a hold, partial reps (the e2e REAL_MODEL_CLIPS; 20-50 s each on 2 busy cores).
 TASKS_CLIPS = ["deadlift_hips_first", "dead_hang_good", "squat_shallow"]
 
 
