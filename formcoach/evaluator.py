@@ -14,7 +14,7 @@ from formcoach.core import (
     Event, Fault, FrameResult, HoldEnded, PartialRep, PoseFound, PoseFrame, PoseLost, RepCompleted, RepPhase, Severity,
 )
 from formcoach.cues import CueBook, CueContext
-from formcoach.holds import HoldTimer
+from formcoach.holds import SESSION_ENDED, HoldTimer
 from formcoach.metrics import MetricBank, missing_landmarks
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
@@ -189,8 +189,10 @@ class Evaluator:
         return out
 
     def _on_hold_event(self, ev: Event) -> list[Event]:
+        """A hold that the person broke before the target is a "hold longer" fault; one still held
+        when the video or session ended is not (the recording stopped, not the person)."""
         out: list[Event] = [ev]
-        if isinstance(ev, HoldEnded) and not ev.hold.completed:
+        if isinstance(ev, HoldEnded) and not ev.hold.completed and ev.hold.broke_because != SESSION_ENDED:
             assert self.spec.hold is not None  # hold events come only from a spec with a hold
             rule = self.spec.hold.rule
             fault = Fault(

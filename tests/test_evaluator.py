@@ -116,6 +116,15 @@ def test_superman_dropping_early_breaks_the_hold_and_says_why():
     assert ev.hold.holds[0].broke_because == "legs lowered"
 
 
+def test_hold_still_held_when_the_video_ends_is_not_a_short_hold():
+    """The recording stopped, not the person: the hold is reported unfinished, without "hold longer"."""
+    points = [(0, 0.0), (2.0, 0.0), (3.0, 20.0), (8.0, 20.0)]  # the clip ends 5 s into the hold
+    ev = run(get_spec("superman"), sequence(points, lambda a: prone_joints(arm_lift=a, leg_lift=a * 0.75)))
+    [hold] = ev.hold.holds
+    assert not hold.completed and hold.broke_because == "session ended" and hold.duration_s > 4.0
+    assert ev.cues.faults == []
+
+
 def test_cue_needing_a_hidden_landmark_is_not_judged_not_failed():
     frames = sequence(wall_squat_points(2), wall_squat)
     for _, f in frames:
