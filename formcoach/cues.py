@@ -59,6 +59,42 @@ def deviation(cue: CueSpec, value: float) -> float:
     return 0.0
 
 
+#: `of: lead` is not judged when either metric moves less than this over the way back (metric
+#: units, degrees for angles): a joint that hardly moves has no timing to compare.
+LEAD_MIN_RANGE = 15.0
+LEAD_MIN_FRAMES = 5
+
+
+def lead_series(values: np.ndarray, against: np.ndarray) -> np.ndarray:
+    """How far `values` runs ahead of `against` on the way back, per frame (NaN where not judged).
+
+    The way back starts where `against` is furthest from where the rep ended (the bottom of a
+    deadlift for the hip angle). On it, each metric is scaled to its own range there, 0 where it
+    starts and 1 where it ends up, so the camera's foreshortening and the person's own range drop
+    out; the lead is the difference (+0.3: the knees a third of their way further than the hips).
+    All NaN when either metric hardly moves or too few frames see both.
+    """
+    out = np.full(values.size, np.nan)
+    seen = np.flatnonzero(np.isfinite(against))
+    if seen.size < LEAD_MIN_FRAMES:
+        return out
+    bottom = int(np.argmax(np.abs(against[seen] - against[seen[-1]])))
+    back = slice(int(seen[bottom]), values.size)
+    progress = []
+    for series in (values[back], against[back]):
+        finite = series[np.isfinite(series)]
+        if finite.size < LEAD_MIN_FRAMES or np.ptp(finite) < LEAD_MIN_RANGE:
+            return out
+        low, high = float(np.min(finite)), float(np.max(finite))
+        rising = np.median(finite[-3:]) >= np.median(finite[:3])
+        progress.append((series - low) / (high - low) if rising else (high - series) / (high - low))
+    lead = progress[0] - progress[1]
+    if np.count_nonzero(np.isfinite(lead)) < LEAD_MIN_FRAMES:
+        return out
+    out[back] = lead
+    return out
+
+
 def worst_index(cue: CueSpec, values: np.ndarray) -> int:
     """Index of the frame that shows a broken whole-rep rule best (values: (N,), finite).
 
@@ -173,6 +209,9 @@ class CueBook:
             if cue.when != "rep_end" or view_reason(cue, view) is not None:
                 continue
             values = np.asarray(series.get(cue.condition.metric, ()), dtype=float)
+            if cue.against is not None:
+                against = np.asarray(series.get(cue.against, ()), dtype=float)
+                values = lead_series(values, against) if against.size == values.size else np.full(values.size, np.nan)
             frame_t = np.asarray(times if times is not None else [], dtype=float)
             keep = np.isfinite(values)
             if cue.during == "target":
@@ -184,7 +223,8 @@ class CueBook:
             if values.size == 0:
                 continue
             agg = cue.aggregate or "max"
-            value = float({"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp}[agg](values))  # type: ignore[operator]
+            reducers = {"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp, "lead": np.mean}
+            value = float(reducers[agg](values))  # type: ignore[operator]
             if cue.condition.holds(value):
                 continue
             worst_t = float(frame_t[worst_index(cue, values)])

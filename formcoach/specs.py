@@ -27,7 +27,7 @@ VIEWS = ("side", "front", "oblique")
 SIDE_POLICIES = ("auto", "left", "right")
 METRIC_SIDES = ("auto", "left", "right", "other", "mean", "max", "min")
 WHEN = ("always", "during_rep", "at_start", "at_target", "during_hold", "rep_end")
-AGGREGATES = ("min", "max", "range", "mean", "median")
+AGGREGATES = ("min", "max", "range", "mean", "median", "lead")
 DURING = ("rep", "target")
 SEVERITIES = ("info", "warning", "error")
 #: How a side view tells which way the person faces: "feet" (toes ahead of heels, else nose ahead of
@@ -124,6 +124,7 @@ class CueSpec:
     severity: str = "warning"
     aggregate: str | None = None  # for when=rep_end: min | max | range | mean | median over the rep
     during: str = "rep"  # for when=rep_end: aggregate over the whole rep, or only its frames in the target zone
+    against: str | None = None  # for of=lead: the metric that `condition.metric` must not run ahead of
     persist_s: float = 0.2  # a violation must last this long to count (noise guard)
     views: tuple[str, ...] = ()  # empty = the spec's views
     short: str = ""  # spoken form (<= 2 s); empty: `say` is spoken
@@ -454,6 +455,12 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
     during = r.str("during", "rep", choices=DURING)
     if r.has("during") and when != "rep_end":
         r.fail("'during' only applies with when: rep_end", "during")
+    against = r.str("against", None)
+    if (aggregate == "lead") != (against is not None):
+        r.fail("'of: lead' and 'against: METRIC' go together (how far the metric runs ahead of the other on "
+               "the way back)", "against" if against is not None else "of")
+    if against is not None and against not in metrics:
+        r.fail(f"unknown metric {against!r}{did_you_mean(against, tuple(metrics))} (defined: {', '.join(metrics)})", "against")
     cue_views = r.names("views", VIEWS, "views")
     condition = _parse_condition(r, metrics)
     cue = CueSpec(
@@ -465,6 +472,7 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[str, .
         severity=r.str("severity", "warning", choices=SEVERITIES),
         aggregate=aggregate,
         during=during,
+        against=against,
         persist_s=r.seconds("persist_s", 0.2),
         views=tuple(cue_views) or views,
     )

@@ -170,3 +170,20 @@ def test_view_variant_of_a_cue_covers_its_view_so_no_not_judged_is_reported():
         ctx = CueContext(t=1.0, dt=0.1, view=view, phase=RepPhase.ECCENTRIC, rep_index=1, hold_index=None, attempt=1)
         _, _, not_judged = book.update(metrics, ctx)
         assert ("swinging" not in not_judged) is silent, (view, not_judged)
+
+
+def test_lead_of_one_joint_over_another_on_the_way_up():
+    """Knees straightening before the hips (hips first) lead by a share of their own ranges; joints
+    rising together lead by ~0; the way down and the scale of either metric do not matter."""
+    from formcoach.cues import lead_series
+
+    down, up = np.linspace(0, 1, 20), np.linspace(0, 1, 40)
+    hip = np.concatenate([170 - 110 * down, 60 + 110 * up])  # the bottom at frame 20
+    together = np.concatenate([175 - 80 * down, 95 + 80 * up])
+    first = np.concatenate([175 - 80 * down, 95 + 80 * np.minimum(up * 2, 1)])  # done half-way up
+    assert np.nanmean(lead_series(together, hip)) == pytest.approx(0, abs=0.02)
+    assert np.nanmean(lead_series(first, hip)) == pytest.approx(0.25, abs=0.03)
+    assert np.nanmean(lead_series(first * 0.5 + 30, hip)) == pytest.approx(0.25, abs=0.03)  # foreshortened
+    assert np.isnan(lead_series(first, hip)[:19]).all()  # the way down (to the bottom at frame 19-20) is not judged
+    stiff = np.concatenate([175 - 8 * down, 167 + 8 * up])  # knees hardly bend: nothing to time
+    assert np.isnan(lead_series(stiff, hip)).all()

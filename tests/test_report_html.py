@@ -330,8 +330,9 @@ def _wall_squat_frames():
 
 
 def _superman_frames():
-    # one full hold, then a second lift that the video cuts short (the hold closes at the end)
-    pts = [(0, 0.0), (2.0, 0.0), (3.0, 20.0), (20.0, 20.0), (21.0, 0.0), (24.0, 0.0), (25.0, 21.0), (29.0, 21.0)]
+    # one full hold, then a second lift dropped after 4 s (a short hold)
+    pts = [(0, 0.0), (2.0, 0.0), (3.0, 20.0), (20.0, 20.0), (21.0, 0.0), (24.0, 0.0), (25.0, 21.0), (29.0, 21.0),
+           (30.0, 0.0), (31.0, 0.0)]
     return [(t, frame_from_joints(t, prone_joints(arm_lift=a, leg_lift=a * 0.75, hip_x=260)))
             for t, a in keyframes(pts)]
 

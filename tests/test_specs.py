@@ -127,3 +127,18 @@ def test_missing_spec_file(tmp_path: Path):
 def test_segmentation_only_when_a_mask_metric_is_used():
     assert get_spec("hip_hinge").needs_segmentation
     assert not get_spec("wall_squat").needs_segmentation
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"of": "lead"}, r"cues\[0\]\.of: 'of: lead' and 'against: METRIC' go together"),
+    ({"of": "max", "against": "trunk"}, r"cues\[0\]\.against: 'of: lead' and 'against: METRIC' go together"),
+    ({"of": "lead", "against": "trunkk"}, r"cues\[0\]\.against: unknown metric 'trunkk' \(did you mean 'trunk'\?\)"),
+])
+def test_lead_rule_needs_its_other_metric(extra, message):
+    doc = _base()
+    doc["id"] = "x"
+    doc["cues"][0] = {"id": "knees_first", "when": "rep_end", "metric": "knee", "max": 0.3, "say": "Together", **extra}
+    with pytest.raises(SpecError, match=message):
+        parse_spec(doc, "x.yaml")
+    doc["cues"][0].update(of="lead", against="trunk")
+    assert parse_spec(doc, "x.yaml").cues[0].against == "trunk"
