@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from formcoach.core import Fault, Hold, Rep
 from formcoach.errors import FormcoachError, OutputError
+from formcoach.report_common import _fault_unit, value_text
 from formcoach.session import SessionRecord
 
 if TYPE_CHECKING:
@@ -456,7 +457,7 @@ def summary_text(record: SessionRecord) -> str:
         lines.append("  faults:")
         for f in record.faults:
             where = f" rep {f.rep}" if f.rep else (f" hold {f.hold}" if f.hold else "")
-            lines.append(f"    {f.t_s:6.1f} s{where}: {f.cue} — {f.message} (measured {f.value:.3g})")
+            lines.append(f"    {f.t_s:6.1f} s{where}: {f.cue} — {f.message} (measured {value_text(f.value, _fault_unit(doc, f.cue))})")
     else:
         lines.append("  no form faults seen")
     for n in record.not_judged:

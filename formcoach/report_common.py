@@ -70,6 +70,8 @@ def value_text(x: Any, raw_unit: str) -> str:
         return f"{round(x) + 0:d}°"
     if raw_unit == "s":
         return f"{x:.1f} s"
+    if raw_unit == "share":
+        return f"{round(100 * x) + 0:d} % ahead"
     digits = 2 if abs(x) >= 0.1 else 3
     suffix = {"torso": " × torso", "px": " px"}.get(raw_unit, "")
     return f"{x:.{digits}f}{suffix}"
@@ -141,6 +143,8 @@ def _cue_limit(report: dict[str, Any], cue: str) -> tuple[str | None, float | No
 
 
 def _fault_unit(report: dict[str, Any], cue: str) -> str:
+    if any(c.get("id") == cue and c.get("aggregate") == "lead" for c in _spec_summary(report).get("cues", [])):
+        return "share"  # how far one joint ran ahead of another, a share of their ranges
     metric, _, _ = _cue_limit(report, cue)
     if metric is None and cue == (_spec_summary(report).get("hold") or {}).get("short_cue"):
         return "s"

@@ -20,6 +20,10 @@ _PRIMARY_H, _OTHER_H = 270.0, 180.0
 _LINE_COLOURS = ("#4338ca", "#0e7490", "#a21caf", "#c2410c", "#4d7c0f", "#be123c")
 
 
+#: Whole-rep rules whose limit is not a level of the metric itself: a range (how much it moved) and
+#: a lead (how far it ran ahead of another metric, a share of their ranges). No line, no zone.
+NOT_A_LEVEL = ("range", "lead")
+
 def _thresholds(report: dict[str, Any], metric: str) -> list[tuple[float, str]]:
     """(value, label) lines for one metric, from `spec_summary` only (never guessed)."""
     summary, out = _spec_summary(report), []
@@ -35,7 +39,7 @@ def _thresholds(report: dict[str, Any], metric: str) -> list[tuple[float, str]]:
                 if _finite(cond.get(key)):
                     out.append((float(cond[key]), f"hold {key}"))
     for cue in summary.get("cues", []):
-        if cue.get("metric") == metric and cue.get("aggregate") != "range":  # a range limit is not a level
+        if cue.get("metric") == metric and cue.get("aggregate") not in NOT_A_LEVEL:
             for key in ("min", "max"):
                 if _finite(cue.get(key)):
                     out.append((float(cue[key]), f"{_human(cue.get('id', 'cue')).lower()} limit"))
@@ -62,7 +66,7 @@ def _zones(report: dict[str, Any], metric: str) -> list[tuple[float | None, floa
             lo, hi = cond.get("min"), cond.get("max")
             out.append((lo if _finite(lo) else None, hi if _finite(hi) else None, "target", "hold zone"))
     for cue in summary.get("cues", []):
-        if cue.get("metric") != metric or cue.get("aggregate") == "range":
+        if cue.get("metric") != metric or cue.get("aggregate") in NOT_A_LEVEL:
             continue
         name = _human(cue.get("id", "cue")).lower()
         if _finite(cue.get("max")):

@@ -476,3 +476,12 @@ def test_report_json_carries_the_settings_in_force():
     assert summary["settings"]["level"] == "beginner" and summary["settings"]["hold_target_s"] == 5.0
     assert summary["hold"]["target_s"] == 5.0 and summary["labels"]["arm_lift"] == "Arm lift"
 
+
+
+def test_a_lead_rule_reads_as_a_share_ahead_and_draws_no_level_on_its_metric():
+    from formcoach.report_common import _fault_unit, value_text
+    from formcoach.report_plots import _thresholds, _zones
+
+    report = {"spec_summary": {"cues": [{"id": "hips_first", "when": "rep_end", "aggregate": "lead", "metric": "knee", "max": 0.3}]}}
+    assert _fault_unit(report, "hips_first") == "share" and value_text(0.487, "share") == "49 % ahead"
+    assert _thresholds(report, "knee") == [] and _zones(report, "knee") == []
