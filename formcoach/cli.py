@@ -234,7 +234,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_progress(args: argparse.Namespace) -> int:
     from formcoach.history import History
     from formcoach.progress import PAGE_NAME, progress_text, write_progress_html
-    from formcoach.specs import did_you_mean
+    from formcoach.spec_reader import did_you_mean
 
     with History() as history:
         rows = history.sessions(args.exercise, args.limit)

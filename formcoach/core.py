@@ -43,6 +43,35 @@ class PoseFrame:
             raise ValueError(f"PoseFrame.visibility must be ({NUM_LANDMARKS},), got {self.visibility.shape}")
 
 
+class Choice(str, Enum):
+    """A fixed set of names that is also its YAML/JSON text: `View.SIDE == "side"`, f"{View.SIDE}" is "side"."""
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self, format_spec)
+
+
+class View(Choice):
+    """Which way the camera sees the person."""
+
+    SIDE = "side"
+    FRONT = "front"
+    OBLIQUE = "oblique"
+
+
+class Side(Choice):
+    """A body side; for `side: auto` metrics, the one nearer the camera."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def opposite(self) -> Side:
+        return Side.RIGHT if self is Side.LEFT else Side.LEFT
+
+
 class Severity(str, Enum):
     """How much a cue matters; voice and overlay rank by it."""
 
@@ -212,7 +241,7 @@ class FrameResult:
     hold_target_s: float | None
     active_cues: tuple[ActiveCue, ...]
     not_judged: Mapping[str, str]  # cue id -> reason, for cues that cannot be judged now
-    view: str | None
-    side: str | None
+    view: View | None
+    side: Side | None
     events: tuple[Event, ...] = field(default_factory=tuple)
     rep_value: float = float("nan")  # what the rep counter saw (the rep metric, or its fallback in its units)

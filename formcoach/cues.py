@@ -14,10 +14,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from formcoach.core import ActiveCue, CueCleared, CueRaised, Event, Fault, RepPhase, Severity
-from formcoach.specs import CueSpec
+from formcoach.core import ActiveCue, CueCleared, CueRaised, Event, Fault, RepPhase, View
+from formcoach.spec_types import Aggregate, CueSpec, CueTiming, During
 
-VIEW_WORDS = {"side": "from the side", "front": "from the front", "oblique": "at an angle"}
+VIEW_WORDS: dict[str, str] = {View.SIDE: "from the side", View.FRONT: "from the front", View.OBLIQUE: "at an angle"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +36,15 @@ class CueContext:
 
 def applies(cue: CueSpec, ctx: CueContext) -> bool:
     """Whether a per-frame rule is in force now (rep_end rules are judged at rep end only)."""
-    if cue.when == "always":
+    if cue.when is CueTiming.ALWAYS:
         return True
-    if cue.when == "during_rep":
+    if cue.when is CueTiming.DURING_REP:
         return ctx.rep_index is not None
-    if cue.when == "at_start":
+    if cue.when is CueTiming.AT_START:
         return ctx.phase == RepPhase.START
-    if cue.when == "at_target":
+    if cue.when is CueTiming.AT_TARGET:
         return ctx.phase == RepPhase.TARGET
-    if cue.when == "during_hold":
+    if cue.when is CueTiming.DURING_HOLD:
         return ctx.hold_index is not None
     return False
 
@@ -101,7 +101,7 @@ def worst_index(cue: CueSpec, values: np.ndarray) -> int:
     The frame furthest outside the good range; for `of: range` (too much movement) the frame
     furthest from the rep's median, where the movement peaked.
     """
-    if cue.aggregate == "range":
+    if cue.aggregate is Aggregate.RANGE:
         return int(np.argmax(np.abs(values - np.median(values))))
     return int(np.argmax([deviation(cue, float(v)) for v in values]))
 
@@ -150,7 +150,7 @@ class CueBook:
         active: list[ActiveCue] = []
         not_judged: dict[str, str] = {}
         for cue, state in zip(self.cues, self._states):
-            if cue.when == "rep_end":  # judged when the rep ends; here only note what cannot be seen
+            if cue.when is CueTiming.REP_END:  # judged when the rep ends; here only note what cannot be seen
                 if ctx.rep_index is not None:
                     value = metrics.get(cue.condition.metric, float("nan"))
                     if ctx.view in self._covered[cue.id] and ctx.view not in cue.views:
@@ -182,7 +182,7 @@ class CueBook:
             elif deviation(cue, value) > deviation(cue, state.worst):
                 state.worst = value
             if ctx.t - state.violating_since + 1e-9 >= cue.persist_s:
-                active.append(ActiveCue(cue.id, cue.say, Severity(cue.severity), value))
+                active.append(ActiveCue(cue.id, cue.say, cue.severity, value))
                 scope = self._scope(state, ctx)
                 if state.raised_scope != scope:
                     state.raised_scope = scope
@@ -206,7 +206,7 @@ class CueBook:
         """
         events: list[Event] = []
         for cue in self.cues:
-            if cue.when != "rep_end" or view_reason(cue, view) is not None:
+            if cue.when is not CueTiming.REP_END or view_reason(cue, view) is not None:
                 continue
             values = np.asarray(series.get(cue.condition.metric, ()), dtype=float)
             if cue.against is not None:
@@ -214,7 +214,7 @@ class CueBook:
                 values = lead_series(values, against) if against.size == values.size else np.full(values.size, np.nan)
             frame_t = np.asarray(times if times is not None else [], dtype=float)
             keep = np.isfinite(values)
-            if cue.during == "target":
+            if cue.during is During.TARGET:
                 mask = np.asarray(at_target, dtype=bool)
                 keep &= mask[: values.size] if mask.size >= values.size else False
             if frame_t.size != values.size:
@@ -222,9 +222,7 @@ class CueBook:
             values, frame_t = values[keep], frame_t[keep]
             if values.size == 0:
                 continue
-            agg = cue.aggregate or "max"
-            reducers = {"min": np.min, "max": np.max, "mean": np.mean, "median": np.median, "range": np.ptp, "lead": np.mean}
-            value = float(reducers[agg](values))  # type: ignore[operator]
+            value = cue.reduce.of(values)
             if cue.condition.holds(value):
                 continue
             worst_t = float(frame_t[worst_index(cue, values)])
@@ -265,7 +263,7 @@ class CueBook:
             return None
         self._reported.add(key)
         fault = Fault(
-            cue=cue.id, message=cue.say, t_s=t, value=value, severity=Severity(cue.severity), spoken=cue.short,
+            cue=cue.id, message=cue.say, t_s=t, value=value, severity=cue.severity, spoken=cue.short,
             rep=ctx.rep_index, hold=ctx.hold_index,
         )
         self.add_fault(fault)

@@ -15,7 +15,7 @@ from formcoach.core import (
 )
 from formcoach.cues import CueBook, CueContext
 from formcoach.holds import SESSION_ENDED, HoldTimer
-from formcoach.metrics import MetricBank, missing_landmarks
+from formcoach.metrics import MetricBank
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
 from formcoach.view import SideTracker, ViewTracker
@@ -39,7 +39,7 @@ class Evaluator:
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
-        self.bank = MetricBank(spec)
+        self.bank = MetricBank(spec.metrics)
         self.reps = RepCounter(spec.reps.rule) if spec.reps else None
         self.hold = HoldTimer(spec.hold.rule) if spec.hold else None
         self.cues = CueBook(spec.cues)
@@ -208,25 +208,5 @@ class Evaluator:
         for name, value in metrics.items():
             if value == value:
                 continue
-            if frame is None:
-                reasons[name] = NO_PERSON
-                continue
-            m = self.spec.metrics[name]
-            if name in self.bank.reasons:
-                reasons[name] = self.bank.reasons[name]
-                continue
-            if m.kind == "back_curvature":
-                if frame.mask is None:
-                    reasons[name] = "needs the segmentation mask"
-                elif not self.bank.baseline_ready(name):
-                    reasons[name] = "learning your back's starting shape first: hold the start position for a moment"
-                else:
-                    reasons[name] = "back outline not found"
-                continue
-            if m.points:
-                missing = missing_landmarks(m, frame, side)
-                if missing:
-                    reasons[name] = f"{', '.join(dict.fromkeys(missing))} not visible"
-                    continue
-            reasons[name] = "not measurable yet"
+            reasons[name] = NO_PERSON if frame is None else self.bank.why_nan(name, frame, side)
         return reasons

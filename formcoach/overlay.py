@@ -15,8 +15,8 @@ import numpy as np
 
 from formcoach._cv2 import cv2
 
-from formcoach.core import CueRaised, Fault, FrameResult, PoseFrame, Severity
-from formcoach.metrics import resolve_point
+from formcoach.core import CueRaised, Fault, FrameResult, PoseFrame, Severity, Side
+from formcoach.points import PointName
 from formcoach.skeleton import EDGES, Landmark
 from formcoach.specs import ExerciseSpec
 
@@ -160,17 +160,12 @@ class Overlay:
     # -- internals --
 
     @staticmethod
-    def _cue_segments(spec: ExerciseSpec) -> dict[str, tuple[tuple[str, str], ...]]:
-        """cue id -> the body segments (pairs of spec point names) its metric is measured on."""
+    def _cue_segments(spec: ExerciseSpec) -> dict[str, tuple[tuple[PointName, PointName], ...]]:
+        """cue id -> the body segments (pairs of spec points) its metric is measured on."""
 
-        def segments(metric: str, depth: int = 0) -> tuple[tuple[str, str], ...]:
+        def segments(metric: str) -> tuple[tuple[PointName, PointName], ...]:
             m = spec.metrics.get(metric)
-            if m is None or depth > 3:
-                return ()
-            if m.of:
-                return segments(m.of, depth + 1)
-            pts = m.points
-            return tuple(zip(pts, pts[1:])) if m.kind == "angle" else ((pts[0], pts[1]),) if len(pts) >= 2 else ()
+            return m.kind.segments(spec.metrics) if m is not None else ()
 
         out = {c.id: segments(c.condition.metric) for c in spec.cues}
         if spec.reps is not None:
@@ -181,13 +176,13 @@ class Overlay:
             out.setdefault(spec.hold.rule.short_cue, tuple(s for c in spec.hold.posture for s in segments(c.metric)))
         return out
 
-    def _point(self, pose: PoseFrame, name: str, side: str) -> tuple[int, int] | None:
-        p = resolve_point(pose, name, side).point
+    def _point(self, pose: PoseFrame, name: PointName, side: str) -> tuple[int, int] | None:
+        p = name.at(pose.xy, side)
         return (int(round(p[0])), int(round(p[1]))) if np.all(np.isfinite(p)) else None
 
     def _mark_segment(self, img: np.ndarray, result: FrameResult, banner: Banner, s: float) -> None:
         """The body segment a fault is measured on, thick, in the fault's colour."""
-        colour, pose, side = _SEVERITY_COLOUR[banner.severity], result.pose, result.side or "left"
+        colour, pose, side = _SEVERITY_COLOUR[banner.severity], result.pose, result.side or Side.LEFT
         if pose is None:
             return
         for a, b in self._segments.get(banner.cue or "", ()):
@@ -230,10 +225,10 @@ class Overlay:
         for name in self.shown:
             m = self.spec.metrics[name]
             value = result.metrics.get(name, math.nan)
-            anchor_name = m.points[1] if m.kind == "angle" else (m.points[0] if m.points else None)
+            anchor_name = m.kind.anchor
             if anchor_name is None or not math.isfinite(value):
                 continue
-            anchor = self._point(result.pose, anchor_name, result.side or "left") if result.pose is not None else None
+            anchor = self._point(result.pose, anchor_name, result.side or Side.LEFT) if result.pose is not None else None
             if anchor is None:
                 continue
             label = f"{m.label} {format_value(value, m.unit)}"

@@ -17,7 +17,8 @@ import yaml
 from formcoach.core import FrameResult
 from formcoach.errors import SpecError
 from formcoach.resources import DataKind, search_dirs, shipped_dir, yaml_files
-from formcoach.specs import Defaults, ExerciseSpec, Reader, describe, did_you_mean  # same validation style as specs
+from formcoach.spec_reader import Reader, describe, did_you_mean  # same validation style as specs
+from formcoach.specs import Defaults, ExerciseSpec
 from formcoach.voice import number_words
 
 DOSE_KEYS = ("sets", "reps", "hold_s", "rest_s")

@@ -12,10 +12,10 @@ from enum import Enum
 
 import numpy as np
 
-from formcoach.core import PoseFrame
-from formcoach.metrics import opposite
-from formcoach.skeleton import MIDPOINT_PREFIX, SIDED_PARTS, Landmark, sided
-from formcoach.specs import OTHER_PREFIX, ExerciseSpec, SidePick
+from formcoach.core import PoseFrame, Side
+from formcoach.points import side_for
+from formcoach.skeleton import Landmark
+from formcoach.specs import ExerciseSpec
 from formcoach.view import SideTracker, ViewTracker
 
 
@@ -270,6 +270,7 @@ class SetupCheck:
         if view is None or view in wanted:
             return None
         if "side" in wanted:
+            turn_to: str | None
             if self.spec.side in ("left", "right"):
                 turn_to = self.spec.side
             elif view == "oblique":
@@ -295,24 +296,12 @@ def needed_points(spec: ExerciseSpec, side: str) -> list[_Need]:
     (`mid_hip`) are satisfied by either side.
     """
     needs: dict[tuple[str, tuple[Landmark, ...]], _Need] = {}
+    near = Side(side)
     for m in spec.metrics.values():
-        either = isinstance(m.side, SidePick) or m.side in ("mean", "max", "min")
-        metric_side = {"auto": side, "other": opposite(side)}.get(m.side, m.side) if isinstance(m.side, str) else side
+        metric_side = side_for(m.side, near)  # None: either side will do
         for name in m.points:
-            if name.startswith(MIDPOINT_PREFIX):
-                part = name[len(MIDPOINT_PREFIX):]
-                lms: tuple[Landmark, ...] = (sided(part, "left"), sided(part, "right"))
-            elif name.startswith(OTHER_PREFIX):
-                part = name[len(OTHER_PREFIX):]
-                lms = (sided(part, opposite(metric_side if metric_side in ("left", "right") else side)),)
-            elif name in SIDED_PARTS:
-                part = name
-                lms = (sided(part, "left"), sided(part, "right")) if either else (sided(part, metric_side),)
-            else:
-                lm = Landmark[name.upper()]
-                part = lm.name.lower().removeprefix("left_").removeprefix("right_")
-                lms = (lm,)
-            needs.setdefault((part, lms), _Need(part, lms))
+            lms = name.needed(metric_side or near, either=metric_side is None)
+            needs.setdefault((name.part, lms), _Need(name.part, lms))
     return list(needs.values())
 
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from formcoach import geometry
-from formcoach.core import PoseFrame
+from formcoach.core import PoseFrame, Side, View
 from formcoach.skeleton import Landmark, sided
 
 #: Yaw of the shoulder and hip lines in MediaPipe's world coordinates (camera-aligned axes):
@@ -60,15 +60,15 @@ def view_yaw(frame: PoseFrame) -> float:
     return float(np.clip(SIDE_BELOW + frac * (FRONT_ABOVE - SIDE_BELOW), 0.0, 90.0))
 
 
-def classify_view(yaw: float, side_below: float = SIDE_BELOW, front_above: float = FRONT_ABOVE) -> str | None:
+def classify_view(yaw: float, side_below: float = SIDE_BELOW, front_above: float = FRONT_ABOVE) -> View | None:
     """side / front / oblique from a view yaw in degrees (None when unknown)."""
     if not math.isfinite(yaw):
         return None
     if yaw < side_below:
-        return "side"
+        return View.SIDE
     if yaw > front_above:
-        return "front"
-    return "oblique"
+        return View.FRONT
+    return View.OBLIQUE
 
 
 class ViewTracker:
@@ -80,10 +80,10 @@ class ViewTracker:
 
     def reset(self) -> None:
         self.yaw: float = float("nan")
-        self.view: str | None = None
+        self.view: View | None = None
         self._last_t: float | None = None
 
-    def update(self, frame: PoseFrame | None) -> str | None:
+    def update(self, frame: PoseFrame | None) -> View | None:
         if frame is None:
             return self.view
         yaw = view_yaw(frame)
@@ -99,14 +99,14 @@ class ViewTracker:
         self.view = self._classify_with_hysteresis(self.yaw)
         return self.view
 
-    def _classify_with_hysteresis(self, yaw: float) -> str | None:
+    def _classify_with_hysteresis(self, yaw: float) -> View | None:
         """Widen the current class's band by the hysteresis margin before leaving it."""
         low, high = SIDE_BELOW, FRONT_ABOVE
-        if self.view == "side":
+        if self.view is View.SIDE:
             low += _HYSTERESIS
-        elif self.view == "front":
+        elif self.view is View.FRONT:
             high -= _HYSTERESIS
-        elif self.view == "oblique":
+        elif self.view is View.OBLIQUE:
             low, high = low - _HYSTERESIS, high + _HYSTERESIS
         return classify_view(yaw, low, high)
 
@@ -139,12 +139,12 @@ class SideTracker:
 
     def reset(self) -> None:
         self.score = 0.0
-        self.side: str = self.policy if self.policy in ("left", "right") else "left"
+        self.side = Side(self.policy) if self.policy in tuple(Side) else Side.LEFT
         self._decided = self.policy in ("left", "right")
         self._last_t: float | None = None
         self._against_since: float | None = None
 
-    def update(self, frame: PoseFrame | None) -> str:
+    def update(self, frame: PoseFrame | None) -> Side:
         if frame is None or self.policy in ("left", "right"):
             return self.side
         s = side_score(frame)
@@ -154,7 +154,7 @@ class SideTracker:
         self._last_t = frame.t
         alpha = 1.0 if not self._decided else 1.0 - math.exp(-dt / self.time_constant_s)
         self.score += alpha * (s - self.score)
-        preferred = "left" if self.score >= 0 else "right"
+        preferred = Side.LEFT if self.score >= 0 else Side.RIGHT
         if not self._decided:
             self.side, self._decided = preferred, True
         elif preferred != self.side and abs(self.score) > 0.05:

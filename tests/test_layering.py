@@ -8,7 +8,8 @@ ANALYSIS_MODULES = [
     "formcoach.metrics", "formcoach.view", "formcoach.reps", "formcoach.holds", "formcoach.cues",
     "formcoach.evaluator", "formcoach.smoothing", "formcoach.session", "formcoach.report", "formcoach.pose", "formcoach.voice", "formcoach.speech", "formcoach.setup", "formcoach.workout",
     "formcoach.routine", "formcoach.workout_report", "formcoach.workout_html", "formcoach.consumer", "formcoach.catalog",
-    "formcoach.live",
+    "formcoach.live", "formcoach.points", "formcoach.metric_base", "formcoach.metric_kinds", "formcoach.back_curvature",
+    "formcoach.spec_reader", "formcoach.spec_types",
 ]
 
 

@@ -46,7 +46,7 @@ def bank(back: str) -> MetricBank:
         "hold": {"target_s": 5, "posture": [{"metric": "trunk", "max": 30}]},
         "defaults": {"sets": 1, "hold_s": 5, "rest_s": 30},
     })
-    return MetricBank(spec)
+    return MetricBank(spec.metrics)
 
 
 @pytest.mark.parametrize("facing_right", [True, False])
@@ -75,7 +75,7 @@ def test_first_frames_baseline_freezes_the_set_up_shape():
 
 def test_baseline_is_optional_and_parsed_with_its_keep_mode():
     no_base = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
-    assert no_base.baseline_ready("back")
+    assert no_base.state("back").ready
     with pytest.raises(SpecError, match="keep"):
         bank({"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 30, "keep": "sometimes"}})
     with pytest.raises(SpecError, match="facing"):

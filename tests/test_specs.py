@@ -142,3 +142,29 @@ def test_lead_rule_needs_its_other_metric(extra, message):
         parse_spec(doc, "x.yaml")
     doc["cues"][0].update(of="lead", against="trunk")
     assert parse_spec(doc, "x.yaml").cues[0].against == "trunk"
+
+
+@pytest.mark.parametrize("metric, message", [
+    ({"angle": ["hip", "knee", "ankle"], "side": {"pick": "max", "by": "sway"}},
+     r"metrics\.x: 'sway' is a range metric, which has no value per side \(use a metric of kind angle, inclination"),
+    ({"asymmetry": "sway"}, r"metrics\.x: 'sway' is a range metric, which has no value per side"),
+    ({"asymmetry": "x"}, r"metrics\.x: a metric cannot be computed from itself"),
+    ({"range": "kne", "window_s": 1}, r"metrics\.x: refers to unknown metric 'kne' \(did you mean 'knee'\?\) \(defined: "),
+    ({"offset": ["hip", "nose"], "axis": "z"}, r"metrics\.x\.axis: expected one of x, y, forward, found 'z'"),
+    ({"angle": ["hip", "knee", "ankle"], "side": "near"}, r"metrics\.x\.side: expected one of auto, left, right, other, mean"),
+])
+def test_metric_references_and_options_are_checked_at_load(metric, message):
+    """A metric that would fail while analysing (a side pick by a metric with no sides) fails at load instead."""
+    doc = _base()
+    doc["id"] = "x"
+    doc["metrics"]["sway"] = {"range": "knee", "window_s": 2}
+    doc["metrics"]["x"] = metric
+    with pytest.raises(SpecError, match=message):
+        parse_spec(doc, "x.yaml")
+
+
+def test_every_metric_kind_is_documented():
+    from formcoach.metric_kinds import KINDS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "spec_format.md").read_text()
+    assert [k for k in KINDS if f"| `{k}` |" not in doc] == []

@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from formcoach.specs import CueSpec, ExerciseSpec, load_catalog  # noqa: E402
+from formcoach.specs import Condition, ExerciseSpec, load_catalog  # noqa: E402
 
 DOC = REPO / "docs" / "exercises.md"
 IMAGES = REPO / "docs" / "images" / "exercises"
@@ -26,20 +26,14 @@ WHEN_WORDS = {
 }
 
 
-def _bounds(cue: CueSpec) -> str:
-    c = cue.condition
+def _bounds(c: Condition) -> str:
     if c.min is not None and c.max is not None:
         return f"between {c.min:g} and {c.max:g}"
     return f"at least {c.min:g}" if c.min is not None else f"at most {c.max:g}"
 
 
 def _metric_words(spec: ExerciseSpec, name: str) -> str:
-    m = spec.metrics[name]
-    if m.points:
-        what = f"{m.kind} {'–'.join(m.points)}"
-    else:
-        what = f"{m.kind} of {m.of}"
-    return f"`{name}` ({what}{', 3D' if m.space == 'world' else ''})"
+    return f"`{name}` ({spec.metrics[name].kind.describe()})"
 
 
 def _dose(spec: ExerciseSpec) -> str:
@@ -73,18 +67,18 @@ def section(spec: ExerciseSpec, image: str | None) -> str:
         lines.append(f"- **Counts a rep** when {_metric_words(spec, r.metric)} goes from {r.start:g} to {r.target:g} and back; "
                      f"an attempt that stops short is a partial (`{r.partial_cue}`: “{r.partial_message}”)"
                      + (f"; a return that does not reach the start is `{r.incomplete_return_cue}`" if r.incomplete_return_cue else "")
-                     + "".join(f"; the start also needs {_metric_words(spec, c.metric)} {_bounds(CueSpec('', '', '', c))}"
+                     + "".join(f"; the start also needs {_metric_words(spec, c.metric)} {_bounds(c)}"
                                for c in spec.reps.start_requires)
                      + ".")
     if spec.hold is not None:
-        posture = "; ".join(f"{_metric_words(spec, c.metric)} {_bounds(CueSpec('', '', '', c))}" for c in spec.hold.posture)
+        posture = "; ".join(f"{_metric_words(spec, c.metric)} {_bounds(c)}" for c in spec.hold.posture)
         lines.append(f"- **Times a hold** while {posture}; target {spec.hold.rule.target_s:g} s "
                      f"(shorter: `{spec.hold.rule.short_cue}`: “{spec.hold.rule.short_message}”).")
     if spec.cues:
         lines += ["", "| check | when | rule | says | views |", "|---|---|---|---|---|"]
         for cue in spec.cues:
             agg = f"{cue.aggregate} of " if cue.aggregate else ""
-            rule = f"{agg}{_metric_words(spec, cue.condition.metric)} {_bounds(cue)}"
+            rule = f"{agg}{_metric_words(spec, cue.condition.metric)} {_bounds(cue.condition)}"
             lines.append(f"| `{cue.id}` | {WHEN_WORDS[cue.when]} | {rule} | “{cue.say}” | {', '.join(cue.views)} |")
     if spec.tips:
         lines += ["", "Tips (not checked by the camera):", *[f"- {t}" for t in spec.tips]]

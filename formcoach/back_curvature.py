@@ -1,0 +1,189 @@
+"""The `back_curvature` metric kind: how far the back's outline (segmentation mask) bulges between hip
+and shoulder, against the same person's upright outline; and why it is not judged when it cannot be.
+Imports neither cv2 nor mediapipe.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import ClassVar, Mapping
+
+import numpy as np
+
+from formcoach import geometry
+from formcoach.core import Choice, PoseFrame, Side
+from formcoach.metric_base import PointKind, Sample, point_names, read_options
+from formcoach.points import FacingFrom, facing
+from formcoach.skeleton import Landmark
+from formcoach.spec_reader import Reader, default_of
+
+NAN = float("nan")
+
+#: An elbow this far outside the hip–shoulder line, on the back's side and between hip and shoulder
+#: (in hip–shoulder lengths), forms the silhouette above the back: with hands on the hips the
+#: elbows point at the ceiling at the bottom of a hinge and hide the back outline (measured on
+#: renders: elbow ≈0.4, back surface ≈0.2). The back is then not judged, never guessed.
+ARM_OVER_BACK = 0.3
+ARMS_HIDE_BACK = "your arms hide your back outline: let them hang or cross them on your chest"
+OUTLINE_UNSTEADY = ("the outline of your back wobbles while you stand still (loose clothing, hair or the "
+                    "background): back rounding cannot be judged reliably")
+NO_MASK = "needs the segmentation mask"
+LEARNING = "learning your back's starting shape first: hold the start position for a moment"
+NO_OUTLINE = "back outline not found"
+#: Upright frames kept to measure how steady the back outline is (30 s at 30 fps: the whole set
+#: up to now, so a brief still moment does not make a wobbly outline trustworthy again).
+SPREAD_FRAMES = 900
+
+
+class Keep(Choice):
+    """Which upright frames make the baseline."""
+
+    LATEST = "latest"  # rolling: how the person stood just before this rep
+    FIRST = "first"  # frozen on the first frames: the set-up position
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineRule:
+    """The upright reference: frames where metric `metric` <= `max`."""
+
+    metric: str
+    max: float
+    frames: int = 15  # upright frames whose median is the reference
+    keep: Keep = Keep.LATEST
+    max_spread: float | None = None  # not judged while the upright outline's IQR is larger (torso lengths)
+
+    @classmethod
+    def parse(cls, r: Reader) -> BaselineRule:
+        rule = cls(metric=r.str("metric"), max=r.num("max"), frames=r.int("frames", default_of(cls, "frames"), minimum=1),
+                   keep=r.choice("keep", Keep, default_of(cls, "keep")),
+                   max_spread=r.num("max_spread", default_of(cls, "max_spread"), positive=True))
+        r.done()
+        return rule
+
+
+class Baseline:
+    """Median of a value over `frames` frames in which a condition held.
+
+    By default rolling (`keep="latest"`): the reference is how the person stood just before this
+    rep (arms placed, stance settled), not while they were still walking in. With `keep="first"`
+    it freezes once full: the set-up position, for movements that never return to neutral
+    between reps (cat-cow swings through it).
+    """
+
+    def __init__(self, frames: int, keep: Keep = Keep.LATEST) -> None:
+        self.frames = frames
+        self.frozen = keep is Keep.FIRST
+        self.values: deque[float] = deque(maxlen=frames)
+        self.recent: deque[float] = deque(maxlen=max(frames, SPREAD_FRAMES))
+
+    @property
+    def value(self) -> float:
+        return float(np.median(self.values)) if len(self.values) >= self.frames else NAN
+
+    @property
+    def spread(self) -> float:
+        """Interquartile range of the upright values seen lately: how steady the outline is."""
+        if len(self.recent) < self.frames:
+            return NAN
+        q1, q3 = np.percentile(self.recent, [25, 75])
+        return float(q3 - q1)
+
+    def offer(self, value: float) -> None:
+        if value != value:
+            return
+        self.recent.append(value)
+        if not (self.frozen and len(self.values) >= self.frames):
+            self.values.append(value)
+
+
+class CurvatureState:
+    """A back_curvature metric's history: its baseline, and why the last frame was not judged."""
+
+    def __init__(self, rule: BaselineRule | None) -> None:
+        self.baseline = Baseline(rule.frames, rule.keep) if rule is not None else None
+        self.reason: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether it can be judged yet (at once without a baseline)."""
+        return self.baseline is None or self.baseline.value == self.baseline.value
+
+
+@dataclass(frozen=True, slots=True)
+class BackCurvature(PointKind):
+    """Bulge of the back outline between hip and shoulder, relative to hip–shoulder length, minus the
+    person's own upright outline (`baseline`); without a baseline, the raw bulge."""
+
+    key: ClassVar[str] = "back_curvature"
+    arity: ClassVar[int] = 2
+    has_side_value: ClassVar[bool] = False  # its baseline is a history of one side at a time
+    needs_mask: ClassVar[bool] = True
+    options: ClassVar[Mapping[str, str]] = {"facing": "facing"}
+    facing: FacingFrom = FacingFrom.FEET  # which side of the outline is the back
+    baseline: BaselineRule | None = None
+
+    @classmethod
+    def parse(cls, r: Reader) -> BackCurvature:
+        baseline = BaselineRule.parse(r.child("baseline", r.raw("baseline"))) if r.has("baseline") else None
+        return cls(point_names(r, cls.key, cls.arity), **read_options(r, cls), baseline=baseline)
+
+    @property
+    def unit(self) -> str:
+        return "ratio"
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return (self.baseline.metric,) if self.baseline is not None else ()
+
+    def side_value(self, s: Sample, side: Side) -> float:
+        raise ValueError("a back_curvature metric has no per-side value")
+
+    def new_state(self) -> CurvatureState:
+        return CurvatureState(self.baseline)
+
+    def value(self, s: Sample, side: Side, state: CurvatureState) -> float:
+        frame = s.frame
+        if frame.mask is None:
+            return NAN
+        hip, shoulder = self.coords(frame, side)
+        face = facing(frame, side, self.facing)
+        if _arm_over_back(frame, hip, shoulder, face):
+            state.reason = ARMS_HIDE_BACK
+            return NAN
+        state.reason = None
+        sagitta = geometry.outline_sagitta(frame.mask, hip, shoulder, face)
+        rule, baseline = self.baseline, state.baseline
+        if rule is None or baseline is None:
+            return sagitta
+        reference = s.done.get(rule.metric, NAN)
+        if reference == reference and reference <= rule.max:
+            baseline.offer(sagitta)
+        if rule.max_spread is not None and baseline.spread > rule.max_spread:
+            state.reason = OUTLINE_UNSTEADY  # the outline only where it is clean
+            return NAN
+        return sagitta - baseline.value
+
+    def why_nan(self, frame: PoseFrame, near: Side, state: CurvatureState) -> str:
+        if state.reason is not None:
+            return state.reason
+        if frame.mask is None:
+            return NO_MASK
+        return NO_OUTLINE if state.ready else LEARNING
+
+
+def _arm_over_back(frame: PoseFrame, hip: np.ndarray, shoulder: np.ndarray, face: float) -> bool:
+    """Whether a visible elbow sticks out over the back between hip and shoulder (see ARM_OVER_BACK)."""
+    axis = shoulder - hip
+    length = float(np.linalg.norm(axis))
+    normal = geometry.back_normal(hip, shoulder, face)
+    if not (length > 1 and np.all(np.isfinite(normal))):
+        return False
+    for elbow in (frame.xy[Landmark.LEFT_ELBOW], frame.xy[Landmark.RIGHT_ELBOW]):
+        if not np.all(np.isfinite(elbow)):
+            continue
+        along = float((elbow - hip) @ axis) / length**2
+        out = float((elbow - hip) @ normal) / length
+        if 0.0 < along < 1.0 and out > ARM_OVER_BACK:
+            return True
+    return False
