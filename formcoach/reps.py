@@ -17,6 +17,10 @@ REST_TURN = 0.1
 REST_STILL_S = 0.5
 
 
+#: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
+DEFAULT_PARTIAL_FRACTION = 0.3
+
+
 @dataclass(frozen=True, slots=True)
 class RepRule:
     """How one metric makes a rep. Works in either direction (knee 160 → 100, trunk 10 → 85).
@@ -28,8 +32,8 @@ class RepRule:
         min_duration_s: a full cycle shorter than this is noise, not a rep; seconds (a partial
             needs the share of it that its depth is of the range).
         partial_after: how far past `start` an excursion must go to count as an attempt;
-            None = start + 0.3 * (target - start). Also the depth a turn-back must have to count
-            as an incomplete return (as the same fraction of the range, measured from `target`).
+            None = DEFAULT_PARTIAL_FRACTION of the way from start to target. Also the depth a
+            turn-back must have to count as an incomplete return (as the same fraction of the range, measured from `target`).
         partial_cue: cue id recorded on a partial rep (left start, never reached target).
         partial_message: what to tell the user about that partial.
         partial_at_end: an attempt still short of the target when the stream ends is a partial
@@ -85,7 +89,7 @@ class RepRule:
     def partial_fraction(self) -> float:
         """`partial_after` as a fraction of the way from `start` (0) to `target` (1)."""
         if self.partial_after is None:
-            return 0.3
+            return DEFAULT_PARTIAL_FRACTION
         return (self.partial_after - self.start) / (self.target - self.start)
 
     def progress(self, value: float) -> float:

@@ -17,13 +17,14 @@ import yaml
 from formcoach.core import Severity, View
 from formcoach.errors import SpecError
 from formcoach.holds import HoldRule
-from formcoach.metric_kinds import MetricSpec, check_references, parse_metric
+from formcoach.back_curvature import BaselineRule
+from formcoach.metric_kinds import KINDS, MetricSpec, check_references, parse_metric
 from formcoach.points import SPEC_SIDES, SideRule
-from formcoach.reps import RepRule
+from formcoach.reps import DEFAULT_PARTIAL_FRACTION, RepRule
 from formcoach.resources import DataKind, search_dirs, shipped_dir, user_dirs, yaml_files
 from formcoach.spec_reader import MAX_MAGNITUDE, MAX_SPEC_BYTES, Reader, default_of, describe, did_you_mean, finite_number
 from formcoach.spec_types import (
-    PLACEHOLDERS, Aggregate, Condition, CueSpec, CueTiming, Defaults, During, ExerciseSpec, HoldSpec, RepFallback, RepsSpec,
+    DEFAULT_AGGREGATE, PLACEHOLDERS, Aggregate, Condition, CueSpec, CueTiming, Defaults, During, ExerciseSpec, HoldSpec, RepFallback, RepsSpec,
     render_texts,
 )
 
@@ -293,6 +294,32 @@ def _parse_defaults(r: Reader) -> Defaults:
     )
     r.done()
     return d
+
+
+# ---- defaults -----------------------------------------------------------------------------------
+
+
+def documented_defaults() -> list[tuple[str, Any, str]]:
+    """(key path, default, note) for every optional key with a fixed default, read from the spec objects
+    that hold the defaults; docs/spec_format.md's table is generated from it (tools/gen_exercise_docs.py)."""
+    rows: list[tuple[str, Any, str]] = [("side", default_of(ExerciseSpec, "side"), "")]
+    rows += [(f"metrics.*.{key}", default_of(MetricSpec, key), "") for key in ("side", "smooth_frames")]
+    for kind in KINDS.values():
+        rows += [(f"metrics.*.{key}", default_of(kind, name), kind.key) for key, name in kind.options.items()]
+    rows += [(f"metrics.*.baseline.{key}", default_of(BaselineRule, key), "back_curvature") for key in ("frames", "keep")]
+    rows += [("metrics.*.baseline.max_spread", default_of(BaselineRule, "max_spread"), "back_curvature: no limit")]
+    rows += [(f"reps.{key}", default_of(RepRule, key), "") for key in ("min_duration_s", "max_gap_s", "bridge_gap_s", "adapt_start")]
+    rows += [(f"reps.partial.{key}", default_of(RepRule, name), "without a `partial` block") for key, name in
+             (("cue", "partial_cue"), ("say", "partial_message"))]
+    rows += [("reps.partial.after", default_of(RepRule, "partial_after"), f"{DEFAULT_PARTIAL_FRACTION:g} of the way from start to target"),
+             ("reps.partial.at_end", default_of(RepRule, "partial_at_end"), "")]
+    rows += [(f"hold.{key}", default_of(HoldRule, key), "") for key in ("grace_s", "min_s")]
+    rows += [(f"hold.short.{key}", default_of(HoldRule, name), "without a `short` block") for key, name in
+             (("cue", "short_cue"), ("say", "short_message"))]
+    rows += [(f"cues[].{key}", default_of(CueSpec, key), "") for key in ("severity", "persist_s", "during")]
+    rows += [("cues[].of", DEFAULT_AGGREGATE, "rep_end rules")]
+    rows += [(f"defaults.{key}", default_of(Defaults, key), "also in `levels`") for key in ("sets", "rest_s", "per_side")]
+    return rows
 
 
 # ---- loading ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from formcoach.errors import SpecError
-from formcoach.specs import default_spec_dir, get_spec, load_catalog, load_spec_file, parse_spec
+from formcoach.specs import default_spec_dir, documented_defaults, get_spec, load_catalog, load_spec_file, parse_spec
 
 SPEC_FILES = sorted(default_spec_dir().glob("*.yaml"))
 HEADLINE = ("hip_hinge", "wall_squat", "pull_up", "superman")
@@ -142,6 +142,41 @@ def test_lead_rule_needs_its_other_metric(extra, message):
         parse_spec(doc, "x.yaml")
     doc["cues"][0].update(of="lead", against="trunk")
     assert parse_spec(doc, "x.yaml").cues[0].against == "trunk"
+
+
+def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
+    """docs/spec_format.md's table (generated from `documented_defaults`) is what the loader fills in."""
+    spec = parse_spec({
+        "id": "x", "name": "X", "source": "test", "view": "side",
+        "metrics": {"knee": {"angle": ["hip", "knee", "ankle"]}, "trunk": {"inclination": ["hip", "shoulder"]},
+                    "gap": {"distance": ["left_wrist", "right_wrist"]}, "chin": {"offset": ["mid_wrist", "nose"]},
+                    "back": {"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 20}}},
+        "reps": {"metric": "knee", "start": 160, "target": 100},
+        "hold": {"target_s": 5, "posture": [{"metric": "trunk", "max": 20}]},
+        "cues": [{"id": "c", "when": "rep_end", "metric": "knee", "max": 170, "say": "x"}],
+        "defaults": {"reps": 5},
+    }, "x.yaml")
+    m, rule, hold, cue = spec.metrics, spec.reps.rule, spec.hold.rule, spec.cues[0]
+    back = m["back"].kind.baseline
+    got = {
+        "side": spec.side, "metrics.*.side": m["knee"].side, "metrics.*.smooth_frames": m["knee"].smooth_frames,
+        "metrics.*.space angle": m["knee"].kind.space, "metrics.*.from inclination": m["trunk"].kind.reference,
+        "metrics.*.space inclination": m["trunk"].kind.space, "metrics.*.normalize distance": m["gap"].kind.normalize,
+        "metrics.*.axis offset": m["chin"].kind.axis, "metrics.*.normalize offset": m["chin"].kind.normalize,
+        "metrics.*.facing offset": m["chin"].kind.facing, "metrics.*.facing back_curvature": m["back"].kind.facing,
+        "metrics.*.baseline.frames back_curvature": back.frames, "metrics.*.baseline.keep back_curvature": back.keep,
+        "metrics.*.baseline.max_spread back_curvature: no limit": back.max_spread,
+        "reps.min_duration_s": rule.min_duration_s, "reps.max_gap_s": rule.max_gap_s, "reps.bridge_gap_s": rule.bridge_gap_s,
+        "reps.adapt_start": rule.adapt_start, "reps.partial.cue without a `partial` block": rule.partial_cue,
+        "reps.partial.say without a `partial` block": rule.partial_message,
+        "reps.partial.after 0.3 of the way from start to target": rule.partial_after, "reps.partial.at_end": rule.partial_at_end,
+        "hold.grace_s": hold.grace_s, "hold.min_s": hold.min_s, "hold.short.cue without a `short` block": hold.short_cue,
+        "hold.short.say without a `short` block": hold.short_message, "cues[].severity": cue.severity,
+        "cues[].persist_s": cue.persist_s, "cues[].during": cue.during, "cues[].of rep_end rules": cue.reduce,
+        **{f"defaults.{k} also in `levels`": getattr(spec.defaults, k) for k in ("sets", "rest_s", "per_side")},
+    }
+    documented = {f"{key} {note}".strip(): value for key, value, note in documented_defaults()}
+    assert got == documented
 
 
 @pytest.mark.parametrize("metric, message", [
