@@ -11,7 +11,8 @@ import math
 from typing import Mapping
 
 from formcoach.core import (
-    Event, Fault, FrameResult, HoldEnded, PartialRep, PoseFound, PoseFrame, PoseLost, RepCompleted, RepPhase, Severity,
+    Event, Fault, FrameResult, HoldEnded, PartialRep, PoseFound, PoseFrame, PoseLost, RepCompleted, RepPhase, Severity, Side,
+    View,
 )
 from formcoach.cues import CueBook, CueContext
 from formcoach.holds import SESSION_ENDED, HoldTimer
@@ -81,38 +82,13 @@ class Evaluator:
         holding = bool(self.hold and self.hold.holding)
         metrics = self.bank.update(frame, side, in_rep=in_rep, holding=holding)
         rep_value = math.nan
-
         if self.reps is not None:
-            if self.reps.in_rep:
-                for name, value in metrics.items():
-                    self._rep_series.setdefault(name, []).append(value)
-                self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
-                self._rep_times.append(t)
-            was_in_rep = self.reps.in_rep
             rep_value = self._rep_value(metrics)
-            for ev in self.reps.update(t, rep_value):
-                events += self._on_rep_event(ev, t, view)
-            if self.reps.in_rep and not was_in_rep:
-                self._attempt += 1
-                self._attempt_rep_index = self.reps.current_index
-                self._rep_series, self._rep_at_target, self._rep_times = {}, [], []
-
+            events += self._count(t, metrics, rep_value, view)
         if self.hold is not None:
-            assert self.spec.hold is not None  # a hold timer exists only for a spec with a hold
-            in_posture, failing = posture_state(self.spec.hold.posture, metrics)
-            for ev in self.hold.update(t, in_posture, failing):
-                events += self._on_hold_event(ev)
+            events += self._time_hold(t, metrics)
 
-        rep_in_progress = self.reps is not None and self.reps.in_rep
-        ctx = CueContext(
-            t=t, dt=dt, view=view,
-            phase=self.reps.phase if self.reps else None,
-            rep_index=self.reps.current_index if rep_in_progress and self.reps is not None else None,
-            hold_index=len(self.hold.holds) + 1 if self.hold is not None and self.hold.holding else None,
-            attempt=self._attempt if rep_in_progress else None,
-            reasons=self._reasons(frame, side, metrics),
-        )
-        cue_events, active, not_judged = self.cues.update(metrics, ctx)
+        cue_events, active, not_judged = self.cues.update(metrics, self._cue_context(t, dt, view, frame, side, metrics))
         events += cue_events
         self.events += events
         return FrameResult(
@@ -145,6 +121,44 @@ class Evaluator:
         return tuple(events)
 
     # -- internals --
+
+    def _count(self, t: float, metrics: Mapping[str, float], rep_value: float, view: View | None) -> list[Event]:
+        """Feed the rep counter; keep the rep's per-frame values for the rules judged at its end."""
+        assert self.reps is not None  # called only when the spec counts reps
+        if self.reps.in_rep:
+            for name, value in metrics.items():
+                self._rep_series.setdefault(name, []).append(value)
+            self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
+            self._rep_times.append(t)
+        was_in_rep = self.reps.in_rep
+        events: list[Event] = []
+        for ev in self.reps.update(t, rep_value):
+            events += self._on_rep_event(ev, t, view)
+        if self.reps.in_rep and not was_in_rep:
+            self._attempt += 1
+            self._attempt_rep_index = self.reps.current_index
+            self._rep_series, self._rep_at_target, self._rep_times = {}, [], []
+        return events
+
+    def _time_hold(self, t: float, metrics: Mapping[str, float]) -> list[Event]:
+        assert self.hold is not None and self.spec.hold is not None  # a hold timer exists only for a spec with a hold
+        in_posture, failing = posture_state(self.spec.hold.posture, metrics)
+        events: list[Event] = []
+        for ev in self.hold.update(t, in_posture, failing):
+            events += self._on_hold_event(ev)
+        return events
+
+    def _cue_context(self, t: float, dt: float, view: View | None, frame: PoseFrame | None, side: Side,
+                     metrics: Mapping[str, float]) -> CueContext:
+        rep_in_progress = self.reps is not None and self.reps.in_rep
+        return CueContext(
+            t=t, dt=dt, view=view,
+            phase=self.reps.phase if self.reps else None,
+            rep_index=self.reps.current_index if rep_in_progress and self.reps is not None else None,
+            hold_index=len(self.hold.holds) + 1 if self.hold is not None and self.hold.holding else None,
+            attempt=self._attempt if rep_in_progress else None,
+            reasons=self._reasons(frame, side, metrics),
+        )
 
     def _rep_value(self, metrics: Mapping[str, float]) -> float:
         """The rep metric, kept just outside the start zone while a `start_requires` condition fails.

@@ -249,15 +249,7 @@ class RepCounter:
             self._follow_rest(t, p)
         at_start = p <= self.start_edge
         if not self._armed:
-            self._armed = True
-            if at_start:
-                self._last_start_t, self._last_start_v = t, value
-                return ()
-            self._clear_rep()  # joined mid-rep: a rep in progress since this frame
-            self._rep_start_t, self._lo, self._hi, self._joined = t, value, value, True
-            self._phase = RepPhase.ECCENTRIC
-
-        events: list[Event] = []
+            self._arm(t, value, at_start)
         if self._phase is RepPhase.START:
             if at_start:
                 self._last_start_t, self._last_start_v = t, value
@@ -267,7 +259,19 @@ class RepCounter:
             self._lo = self._hi = self._last_start_v
             self._phase = RepPhase.ECCENTRIC
         self._track(t, value, p)
+        return tuple(self._advance(t, value, p, at_start))
 
+    def _arm(self, t: float, value: float, at_start: bool) -> None:
+        """First frame seen (since reset or a long gap): outside the start zone, a rep under way since now."""
+        self._armed = True
+        if not at_start:
+            self._clear_rep()  # joined mid-rep: a rep in progress since this frame
+            self._rep_start_t, self._lo, self._hi, self._joined = t, value, value, True
+            self._phase = RepPhase.ECCENTRIC
+
+    def _advance(self, t: float, value: float, p: float, at_start: bool) -> list[Event]:
+        """The phase transitions of one frame in a rep (progress `p`)."""
+        events: list[Event] = []
         if self._phase is RepPhase.ECCENTRIC:
             if p >= 1:
                 self._phase = RepPhase.TARGET
@@ -287,7 +291,7 @@ class RepCounter:
                 events += self._back_in_target(t, value)
             elif p < self._turn_p:
                 self._new_turn(t, value, p)
-        return tuple(events)
+        return events
 
     def finish(self, t: float) -> tuple[Event, ...]:
         """End of the stream. With `partial_at_end`, an attempt still short of the target (a shallow
