@@ -88,6 +88,10 @@ class MetricKind:
         """Measured on MediaPipe's 3-D world landmarks."""
         return False
 
+    def with_units(self, metrics: Mapping[str, MetricSpec]) -> MetricKind:
+        """The kind once every metric it is computed from is known (at load, in dependency order)."""
+        return self
+
     def new_state(self) -> Any:
         """Per-session state for kinds with a history (None: stateless)."""
         return None

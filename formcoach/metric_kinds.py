@@ -8,6 +8,7 @@ here and one line in `KINDS`. Imports neither cv2 nor mediapipe.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
@@ -167,11 +168,20 @@ class Derived(MetricKind):
     """A kind computed from another metric (`of`); the overlay marks that metric's segments."""
 
     of: str
+    source_unit: str = "deg"  # the unit of `of`, set at load (`with_units`)
     sided: ClassVar[bool] = False  # its own rule, not the metric's side rule
 
     @property
     def refs(self) -> tuple[str, ...]:
         return (self.of,)
+
+    @property
+    def unit(self) -> str:
+        """The unit of the metric it is computed from (a range of an offset is in torso lengths)."""
+        return self.source_unit
+
+    def with_units(self, metrics: Mapping[str, MetricSpec]) -> MetricKind:
+        return dataclasses.replace(self, source_unit=metrics[self.of].unit)
 
     def segments(self, metrics: Mapping[str, MetricSpec], depth: int = 0) -> tuple[tuple[PointName, PointName], ...]:
         source = metrics.get(self.of)
@@ -330,6 +340,14 @@ def check_references(r: Reader, metrics: Mapping[str, MetricSpec]) -> None:
                 r.fail(f"{ref!r} is a {metrics[ref].kind.key} metric, which has no value per side (use a metric of kind "
                        f"{', '.join(k.key for k in KINDS.values() if k.has_side_value)})", m.name)
     _check_acyclic(r, metrics)
+
+
+def with_units(metrics: Mapping[str, MetricSpec]) -> dict[str, MetricSpec]:
+    """The metrics with the units of those computed from others filled in (references checked first)."""
+    out = dict(metrics)
+    for name in dependency_order(out):
+        out[name] = dataclasses.replace(out[name], kind=out[name].kind.with_units(out))
+    return out
 
 
 def _check_acyclic(r: Reader, metrics: Mapping[str, MetricSpec]) -> None:

@@ -18,7 +18,7 @@ from formcoach.core import Severity, View
 from formcoach.errors import SpecError
 from formcoach.holds import HoldRule
 from formcoach.back_curvature import BaselineRule
-from formcoach.metric_kinds import KINDS, MetricSpec, check_references, parse_metric
+from formcoach.metric_kinds import KINDS, MetricSpec, check_references, parse_metric, with_units
 from formcoach.points import SPEC_SIDES, SideRule
 from formcoach.reps import DEFAULT_PARTIAL_FRACTION, RepRule
 from formcoach.resources import DataKind, search_dirs, shipped_dir, user_dirs, yaml_files
@@ -93,7 +93,7 @@ def _parse_metrics(mr: Reader) -> dict[str, MetricSpec]:
         mr.used.add(name)
         metrics[str(name)] = parse_metric(mr.child(str(name), body), str(name))
     check_references(mr, metrics)
-    return metrics
+    return with_units(metrics)
 
 
 def _metric(r: Reader, metrics: Mapping[str, MetricSpec], key: str = "metric") -> str:

@@ -203,3 +203,13 @@ def test_every_metric_kind_is_documented():
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "spec_format.md").read_text()
     assert [k for k in KINDS if f"| `{k}` |" not in doc] == []
+
+
+def test_a_metric_computed_from_another_has_its_unit():
+    """A range or asymmetry is in the unit of the metric it is computed from (it read "deg" for any)."""
+    doc = _base()
+    doc["id"] = "x"
+    doc["metrics"] |= {"reach": {"offset": ["hip", "wrist"], "axis": "x"}, "sway": {"range": "reach", "window_s": 2},
+                       "uneven": {"asymmetry": "reach"}, "knee_sway": {"range": "knee", "over": "rep"}}
+    m = parse_spec(doc, "x.yaml").metrics
+    assert (m["reach"].unit, m["sway"].unit, m["uneven"].unit, m["knee_sway"].unit) == ("torso", "torso", "torso", "deg")
