@@ -4,6 +4,9 @@
 pytest has already imported this module under that name). Fixture:
     heavy_imports: `heavy_imports(*modules, heavy=("cv2", "mediapipe")) -> list[str]`, the heavy
         packages that importing `modules` in a fresh interpreter loads (the layering rule).
+    realistic_sessions: {kind: (report dict, out_dir)} of four synthetic sessions through the real
+        analysis (test_report_html.realistic_reports), made once per test process; the tests that use
+        it carry `on_realistic_sessions_worker` so `--dist loadgroup` gives them one xdist worker.
 """
 
 from __future__ import annotations
@@ -70,3 +73,15 @@ def heavy_imports() -> Callable[..., list[str]]:
 def _history_in_tmp(tmp_path_factory, monkeypatch) -> None:
     """No test writes the user's real session history: every session goes to a throwaway database."""
     monkeypatch.setenv("FORMCOACH_HISTORY", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))
+
+
+#: Marks the tests that use `realistic_sessions` (test_report_html, test_report_browser): one xdist worker
+#: makes the sessions once for both modules instead of once per module (about 15 s each on 2 busy cores).
+on_realistic_sessions_worker = pytest.mark.xdist_group("realistic_sessions")
+
+
+@pytest.fixture(scope="session")
+def realistic_sessions(tmp_path_factory):
+    from test_report_html import realistic_reports
+
+    return realistic_reports(tmp_path_factory.mktemp("sessions"))

@@ -120,13 +120,33 @@ def _two_clips(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.e2e
-def test_cli_analyses_a_folder_with_two_jobs(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def pool_run(tmp_path_factory) -> tuple[Path, Path, int, list[str]]:
+    """`analyze FOLDER --jobs 2` once on two real clips and a broken file (the real model, in a process
+    pool): (clips folder, out folder, exit code, stdout lines). The pool test checks it; the Ray test
+    compares its own run with it instead of running the pool again."""
+    import contextlib
+    import io
+
     from formcoach.cli import main
 
-    out = tmp_path / "out"
-    assert main(["analyze", str(_two_clips(tmp_path)), "--jobs", "2", "--no-video", "--out", str(out)]) == 2
-    lines = capsys.readouterr().out.splitlines()
+    tmp = tmp_path_factory.mktemp("batch")
+    clips, out, stdout = _two_clips(tmp), tmp / "pool", io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(stdout):
+        mp.setenv("FORMCOACH_HISTORY", str(tmp / "history.sqlite3"))  # module scope: before the autouse per-test one
+        code = main(["analyze", str(clips), "--jobs", "2", "--no-video", "--out", str(out)])
+    return clips, out, code, stdout.getvalue().splitlines()
+
+
+#: Both tests share `pool_run`: with `--dist loadgroup` (README test command) they run on one xdist worker.
+same_worker = pytest.mark.xdist_group("batch_pool_run")
+
+
+@pytest.mark.e2e
+@same_worker
+def test_cli_analyses_a_folder_with_two_jobs(pool_run):
+    _, out, code, lines = pool_run
+    assert code == 2
     progress = [ln for ln in lines if ln.strip().startswith("[")]
     assert len(progress) == 3 and sum("FAILED" in ln for ln in progress) == 1
     assert any(ln.startswith("3 videos: 2 ok, 1 failed") for ln in lines)
@@ -136,17 +156,16 @@ def test_cli_analyses_a_folder_with_two_jobs(tmp_path, capsys):
 
 
 @pytest.mark.e2e
-def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(tmp_path):
+@same_worker
+def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(pool_run, tmp_path):
     ray = pytest.importorskip("ray")
     from formcoach.cli import main
 
-    clips = _two_clips(tmp_path)
-    (clips / "broken.mp4").unlink()
-    pool_out, ray_out = tmp_path / "pool", tmp_path / "ray"
-    assert main(["analyze", str(clips), "--jobs", "2", "--no-video", "--out", str(pool_out)]) == 0
+    clips, pool_out, _, _ = pool_run
+    ray_out = tmp_path / "ray"
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # a local cluster of two workers
     try:
-        assert main(["analyze", str(clips), "--ray", "--no-video", "--out", str(ray_out)]) == 0
+        assert main(["analyze", str(clips), "--ray", "--no-video", "--out", str(ray_out)]) == 2  # broken.mp4 fails alone
     finally:
         ray.shutdown()
 
@@ -156,3 +175,4 @@ def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(tmp_path):
 
     for name in ("squat_shallow", "shrug_shallow"):
         assert essentials(ray_out / name) == essentials(pool_out / name)
+    assert not (ray_out / "broken" / "report.json").exists() and not (pool_out / "broken" / "report.json").exists()

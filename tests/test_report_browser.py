@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from formcoach.report_html import render_html, write_timeline_csv
-from test_report_html import realistic_reports
+from conftest import on_realistic_sessions_worker
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -34,7 +34,10 @@ FLAGS = [
     "--disable-extensions", "--hide-scrollbars", "--mute-audio", "--remote-debugging-pipe",
 ]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"),
+    on_realistic_sessions_worker,  # one worker: one Chromium (the module's browser) and the sessions made once
+]
 
 
 class Browser:
@@ -174,9 +177,10 @@ def browser():
     b.close()
 
 
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    return realistic_reports(tmp_path_factory.mktemp("sessions"))
+@pytest.fixture
+def reports(realistic_sessions):
+    """The four synthetic sessions shared with test_report_html (conftest.realistic_sessions)."""
+    return realistic_sessions
 
 
 def _page(tmp_path: Path, name: str, text: str) -> str:

@@ -19,7 +19,7 @@ from formcoach.report_html import regenerate, render_html, thumb_name, time_unde
 from formcoach.session import run_session
 from formcoach.specs import get_spec
 from formcoach.thumbnails import FaultThumbnails
-from conftest import ScriptedPose
+from conftest import ScriptedPose, on_realistic_sessions_worker
 from synthetic import frame_from_joints, keyframes, prone_joints, standing_joints
 
 # ---- hand-built reports (the report.json schema, see formcoach/report.py) -------------------------------
@@ -371,22 +371,19 @@ def realistic_reports(base: Path) -> dict[str, tuple[dict[str, Any], Path]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def real(tmp_path_factory):
-    return realistic_reports(tmp_path_factory.mktemp("sessions"))
-
-
-def test_real_sessions_have_what_the_page_needs(real):
-    ws, superman, hinge, empty = (real[k][0] for k in ("wall_squat", "superman", "hip_hinge", "empty"))
+@on_realistic_sessions_worker
+def test_real_sessions_have_what_the_page_needs(realistic_sessions):
+    ws, superman, hinge, empty = (realistic_sessions[k][0] for k in ("wall_squat", "superman", "hip_hinge", "empty"))
     assert ws["rep_count"] >= 3 and ws["partial_reps"] and ws["holds"] and ws["faults"]
     assert superman["holds"] and not superman["reps"] and superman["faults"][-1]["cue"] == "hold_short"
     assert hinge["reps"] and hinge["partial_reps"] and hinge["not_judged"]
     assert empty["frames"]["with_pose"] == 0 and not empty["faults"]
 
 
+@on_realistic_sessions_worker
 @pytest.mark.parametrize("kind", ["wall_squat", "superman", "hip_hinge", "empty"])
-def test_real_session_page(real, kind):
-    report, out_dir = real[kind]
+def test_real_session_page(realistic_sessions, kind):
+    report, out_dir = realistic_sessions[kind]
     thumbs = sorted(p.name for p in (out_dir / "thumbs").glob("*.jpg"))
     assert thumbs == [thumb_name(i) for i in range(len(report["faults"]))]  # one picture per fault, same index
     page = render_html(report, out_dir / "thumbs")
