@@ -297,18 +297,23 @@ SAMPLES = ROOT / "sample_videos"
 
 @pytest.mark.e2e
 def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
-    """wall squat 1 x 3 reps, rest 1 s, superman 1 x 15 s hold: setup → set → rest → next, headless."""
+    """wall squat 1 x 2 reps, rest 1 s, superman 1 x 5 s hold: setup → set → rest → next, headless.
+
+    The real model on the two shortest clips that reach those targets (993 frames; the longest wall squat
+    and superman clips were 1864 for the same checks)."""
     from formcoach.pose import MediaPipePose
     from formcoach.speech import make_speaker
     from formcoach.routine import needs_segmentation
     from formcoach.sources import PlaylistSource
 
-    videos = [SAMPLES / "wall_squat_good.mp4", SAMPLES / "superman_hold.mp4"]
+    videos = [SAMPLES / "wall_squat_short_hold.mp4", SAMPLES / "superman_drop.mp4"]
     truth = [json.loads(v.with_suffix(".json").read_text()) for v in videos]
-    assert truth[0]["expected_rep_count"] == 3
+    assert truth[0]["expected_rep_count"] == 2
+    hold = truth[1]["expected_holds"][0]
+    assert hold["end_s"] - hold["start_s"] > 5 + 1  # the clip holds past the 5 s target, with a margin
     file = tmp_path / "two.yaml"
     file.write_text("id: two\nname: Two\nsource: test\nexercises:\n"
-                    "  - {exercise: wall_squat, sets: 1, reps: 3}\n  - {exercise: superman, sets: 1, hold_s: 15}\n")
+                    "  - {exercise: wall_squat, sets: 1, reps: 2}\n  - {exercise: superman, sets: 1, hold_s: 5}\n")
     r = load_routine(file, CATALOG)
     log_path = tmp_path / "speech.log"
     coach = VoiceCoach(make_speaker("off", log_path=log_path))
@@ -324,7 +329,7 @@ def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
 
     assert rec.ended_by == "done", rec.ended_by
     squat, superman = rec.sets
-    assert len(squat.session.reps) == 3 and squat.target_reached
+    assert len(squat.session.reps) == 2 and squat.target_reached
     assert superman.target_reached and superman.session.holds[-1].completed
     for s in rec.sets:  # the setup was right before counting started
         assert s.setup_ready_t is not None and s.setup_ready_t <= s.start_t
@@ -333,12 +338,12 @@ def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
 
     # speech.log: "   12.34  text" per utterance, in the order they are played
     texts = [line.split(maxsplit=1)[1] for line in log_path.read_text().splitlines()]
-    order = ["Next: wall squat", "Go", "one", "two", "three", "Set done: three reps", "Rest one second",
+    order = ["Next: wall squat", "Go", "one", "two", "Set done: two reps", "Rest one second",
              "Next: superman", "Go", "Hold", "Done", "Set done", "Workout done"]
     it = iter(texts)
     assert all(any(text.startswith(o) for text in it) for o in order), "\n".join(texts)
 
     doc = json.loads(write_workout_report(rec, tmp_path / "out").read_text())
     assert [s["exercise"] for s in doc["sets"]] == ["wall_squat", "superman"]
-    assert doc["sets"][0]["rep_count"] == 3 and doc["sets"][1]["holds_s"][-1] >= 15.0
+    assert doc["sets"][0]["rep_count"] == 2 and doc["sets"][1]["holds_s"][-1] >= 5.0
     assert doc["totals"]["sets_on_target"] == 2
