@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from formcoach.report_common import (
@@ -136,101 +137,136 @@ def _path(run: list[tuple[float, float]]) -> str:
     return d if len(pts) > 1 else d + "h0"  # a lone sample still shows as a dot (round caps)
 
 
-def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, primary: bool) -> str:
-    """One metric over time: line with NaN breaks, rep/hold bands, fault ticks, thresholds."""
-    tl = report["timeline"]
-    ts, values = tl.get("t", []), tl["metrics"][metric]
-    unit = _unit(report, metric)
+@dataclass(frozen=True)
+class _Axes:
+    """Where a plot draws: the frame in SVG units, seconds 0..t_end across, values lo..hi up."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    t_end: float
+    lo: float
+    hi: float
+
+    def px(self, t: float) -> float:
+        return self.x0 + (self.x1 - self.x0) * min(max(t / self.t_end, 0.0), 1.0)
+
+    def py(self, v: float) -> float:
+        return self.y1 - (self.y1 - self.y0) * (v - self.lo) / (self.hi - self.lo)
+
+
+def _axes(report: dict[str, Any], metric: str, height: float, span_values: list[float]) -> _Axes:
+    """The value range shows every value and threshold, and at least the unit's minimum span (noise as noise)."""
+    ts = report["timeline"].get("t", [])
     ends = [float(x) for x in (report.get("duration_s"), ts[-1] if ts else None) if isinstance(x, (int, float)) and _finite(x)]
-    t_end = max(max(ends, default=1.0), 1e-3)
-    finite = [float(v) for v in values if _finite(v)]
-    lines = _thresholds(report, metric)
-    span_values = finite + [v for v, _ in lines]
     lo, hi = (min(span_values), max(span_values)) if span_values else (0.0, 1.0)
     min_span = _MIN_SPAN.get(_raw_unit(report, metric), 1.0)
     if hi - lo < min_span:  # centre the data in a span that shows noise as noise
         mid = (lo + hi) / 2
         lo, hi = mid - min_span / 2, mid + min_span / 2
     pad = 0.08 * (hi - lo)
-    lo, hi = lo - pad, hi + pad
-    x0, x1, y0, y1 = _ML, _W - _MR, _MT, height - _MB
+    return _Axes(_ML, _W - _MR, _MT, height - _MB, max(max(ends, default=1.0), 1e-3), lo - pad, hi + pad)
 
-    def px(t: float) -> float:
-        return x0 + (x1 - x0) * min(max(t / t_end, 0.0), 1.0)
 
-    def py(v: float) -> float:
-        return y1 - (y1 - y0) * (v - lo) / (hi - lo)
-
+def _plot_svg(report: dict[str, Any], metric: str, colour: str, height: float, primary: bool) -> str:
+    """One metric over time: line with NaN breaks, rep/hold bands, fault ticks, thresholds."""
+    tl = report["timeline"]
+    ts, values = tl.get("t", []), tl["metrics"][metric]
+    unit = _unit(report, metric)
+    lines = _thresholds(report, metric)
+    span_values = [float(v) for v in values if _finite(v)] + [v for v, _ in lines]
+    ax = _axes(report, metric, height, span_values)
     label = _label(report, metric) + (f" ({unit})" if unit else "")
     parts = [
         f'<svg class="plot" viewBox="0 0 {_W:.0f} {height:.0f}" width="100%" role="img" '
         f'aria-label="{_e(label)} over time" data-metric="{_e(metric)}" data-unit="{_e(unit)}" '
-        f'data-x0="{x0:.1f}" data-x1="{x1:.1f}" data-t1="{t_end:.3f}">',
-        f'<rect class="frame" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}"/>',
+        f'data-x0="{ax.x0:.1f}" data-x1="{ax.x1:.1f}" data-t1="{ax.t_end:.3f}">',
+        f'<rect class="frame" x="{ax.x0:.1f}" y="{ax.y0:.1f}" width="{ax.x1 - ax.x0:.1f}" height="{ax.y1 - ax.y0:.1f}"/>',
     ]
     # target and limit zones, then rep/hold bands, so the line is drawn over them
+    parts += _zone_parts(report, metric, ax)
+    parts += _band_parts(report, ax, primary)
+    if span_values:  # axes and grid
+        for v in _ticks(ax.lo, ax.hi, 4 if primary else 3):
+            y = ax.py(v)
+            parts.append(f'<line class="grid" x1="{ax.x0:.1f}" x2="{ax.x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                         f'<text class="ytick" x="{ax.x0 - 6:.1f}" y="{y:.1f}">{v:g}{"°" if unit == "°" else ""}</text>')
+    for t in _ticks(0.0, ax.t_end, 10):
+        x = ax.px(t)
+        parts.append(f'<line class="xtick" x1="{x:.1f}" x2="{x:.1f}" y1="{ax.y1:.1f}" y2="{ax.y1 + 4:.1f}"/>'
+                     f'<text class="xlabel" x="{x:.1f}" y="{ax.y1 + 6:.1f}">{_clock(t, ax.t_end)}</text>')
+    parts.append(f'<text class="axis-title" x="{ax.x0:.1f}" y="{ax.y0 - 8:.1f}">{_e(label)}</text>')
+    for v, text in lines:
+        y = ax.py(v)
+        parts.append(f'<g class="threshold"><line x1="{ax.x0:.1f}" x2="{ax.x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                     f'<text x="{ax.x1 - 4:.1f}" y="{y - 4:.1f}">{_e(text)} {_e(value_text(v, _raw_unit(report, metric)))}</text></g>')
+    # the series itself
+    d = " ".join(_path([(ax.px(t), ax.py(v)) for t, v in run]) for run in _segments(ts, values))
+    if d:
+        parts.append(f'<path class="series" d="{d}" stroke="{colour}"/>')
+    else:
+        parts.append(f'<text class="nodata" x="{(ax.x0 + ax.x1) / 2:.1f}" y="{(ax.y0 + ax.y1) / 2:.1f}">'
+                     'no values: this could not be measured in this session</text>')
+    parts += _fault_parts(report, ax, primary)
+    parts.append(f'<g class="cursor" visibility="hidden"><line y1="{ax.y0:.1f}" y2="{ax.y1:.1f}"/>'
+                 f'<text y="{ax.y0 + 14:.1f}"></text></g></svg>')
+    return "".join(parts)
+
+
+def _zone_parts(report: dict[str, Any], metric: str, ax: _Axes) -> list[str]:
+    """The spec's target and limit zones as shaded bands."""
+    parts = []
     for z_lo, z_hi, kind, text in _zones(report, metric):
-        top, bottom = py(min(z_hi if z_hi is not None else hi, hi)), py(max(z_lo if z_lo is not None else lo, lo))
+        top = ax.py(min(z_hi if z_hi is not None else ax.hi, ax.hi))
+        bottom = ax.py(max(z_lo if z_lo is not None else ax.lo, ax.lo))
         if bottom - top < 0.5:
             continue
-        parts.append(f'<g class="zone {kind}"><title>{_e(text)}</title><rect x="{x0:.1f}" y="{top:.1f}" '
-                     f'width="{x1 - x0:.1f}" height="{bottom - top:.1f}"/></g>')
+        parts.append(f'<g class="zone {kind}"><title>{_e(text)}</title><rect x="{ax.x0:.1f}" y="{top:.1f}" '
+                     f'width="{ax.x1 - ax.x0:.1f}" height="{bottom - top:.1f}"/></g>')
+    return parts
+
+
+def _band_parts(report: dict[str, Any], ax: _Axes, primary: bool) -> list[str]:
+    """A band per rep, partial rep and hold (labelled on the primary plot where there is room)."""
+    parts = []
     for kind, items in (("rep", report.get("reps", [])), ("partial", report.get("partial_reps", [])),
                         ("hold", report.get("holds", []))):
         for item in items:
             if not (_finite(item.get("start_s")) and _finite(item.get("end_s"))):
                 continue
-            a, b = px(item["start_s"]), px(item["end_s"])
+            a, b = ax.px(item["start_s"]), ax.px(item["end_s"])
             title = {"rep": "Rep", "partial": "Partial rep", "hold": "Hold"}[kind]
             tip = f"{title} {item.get('index', '')}: {item['start_s']:.1f}–{item['end_s']:.1f} s"
             parts.append(f'<g class="{kind}-band"><title>{_e(tip)}</title>'
-                         f'<rect x="{a:.1f}" y="{y0:.1f}" width="{max(b - a, 0.5):.1f}" height="{y1 - y0:.1f}"/>')
+                         f'<rect x="{a:.1f}" y="{ax.y0:.1f}" width="{max(b - a, 0.5):.1f}" height="{ax.y1 - ax.y0:.1f}"/>')
             if kind == "hold":
-                parts.append(f'<rect class="strip" x="{a:.1f}" y="{y1 - 5:.1f}" width="{max(b - a, 0.5):.1f}" height="5"/>')
+                parts.append(f'<rect class="strip" x="{a:.1f}" y="{ax.y1 - 5:.1f}" width="{max(b - a, 0.5):.1f}" height="5"/>')
             if primary and kind != "hold" and b - a > 10:
                 text = str(item.get("index", "")) if kind == "rep" else "partial"
-                parts.append(f'<text class="band-label" x="{(a + b) / 2:.1f}" y="{y0 + 13:.1f}">{_e(text)}</text>')
+                parts.append(f'<text class="band-label" x="{(a + b) / 2:.1f}" y="{ax.y0 + 13:.1f}">{_e(text)}</text>')
             elif primary and kind == "hold" and b - a > 24:
-                parts.append(f'<text class="band-label hold" x="{(a + b) / 2:.1f}" y="{y1 - 9:.1f}">'
+                parts.append(f'<text class="band-label hold" x="{(a + b) / 2:.1f}" y="{ax.y1 - 9:.1f}">'
                              f'hold {_e(item.get("index", ""))}</text>')
             parts.append("</g>")
-    # axes and grid
-    for v in _ticks(lo, hi, 4 if primary else 3) if span_values else ():
-        y = py(v)
-        parts.append(f'<line class="grid" x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="ytick" x="{x0 - 6:.1f}" y="{y:.1f}">{v:g}{"°" if unit == "°" else ""}</text>')
-    for t in _ticks(0.0, t_end, 10):
-        x = px(t)
-        parts.append(f'<line class="xtick" x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y1 + 4:.1f}"/>'
-                     f'<text class="xlabel" x="{x:.1f}" y="{y1 + 6:.1f}">{_clock(t, t_end)}</text>')
-    parts.append(f'<text class="axis-title" x="{x0:.1f}" y="{y0 - 8:.1f}">{_e(label)}</text>')
-    for v, text in lines:
-        y = py(v)
-        parts.append(f'<g class="threshold"><line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text x="{x1 - 4:.1f}" y="{y - 4:.1f}">{_e(text)} {_e(value_text(v, _raw_unit(report, metric)))}</text></g>')
-    # the series itself
-    runs = _segments(ts, values)
-    d = " ".join(_path([(px(t), py(v)) for t, v in run]) for run in runs)
-    if d:
-        parts.append(f'<path class="series" d="{d}" stroke="{colour}"/>')
-    else:
-        parts.append(f'<text class="nodata" x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2:.1f}">'
-                     'no values: this could not be measured in this session</text>')
-    # faults: a tick at the worst moment, numbered like the fault cards (one number per fault type)
+    return parts
+
+
+def _fault_parts(report: dict[str, Any], ax: _Axes, primary: bool) -> list[str]:
+    """A tick at each fault's worst moment, numbered like the fault cards (one number per fault type)."""
+    parts = []
     for k, g in enumerate(fault_groups(report)):
         for i, f in g["items"]:
             if not _finite(f.get("t_s")):
                 continue
-            x = px(f["t_s"])
+            x = ax.px(f["t_s"])
             tip = f"#{k + 1} at {f['t_s']:.1f} s ({_where(f)}): {_human(f.get('cue', ''))} — {f.get('message', '')}"
             parts.append(f'<g class="fault-marker" data-fault="{i}" data-seek="{f["t_s"]:.2f}"><title>{_e(tip)}</title>'
-                         f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0:.1f}" y2="{y1:.1f}"/>'
-                         + (f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="8"/><text x="{x:.1f}" y="{y0 + 3.5:.1f}">{k + 1}</text>'
-                            if primary else f'<circle cx="{x:.1f}" cy="{y0:.1f}" r="3"/>')
+                         f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{ax.y0:.1f}" y2="{ax.y1:.1f}"/>'
+                         + (f'<circle cx="{x:.1f}" cy="{ax.y0:.1f}" r="8"/><text x="{x:.1f}" y="{ax.y0 + 3.5:.1f}">{k + 1}</text>'
+                            if primary else f'<circle cx="{x:.1f}" cy="{ax.y0:.1f}" r="3"/>')
                          + "</g>")
-    parts.append(f'<g class="cursor" visibility="hidden"><line y1="{y0:.1f}" y2="{y1:.1f}"/>'
-                 f'<text y="{y0 + 14:.1f}"></text></g></svg>')
-    return "".join(parts)
+    return parts
 
 
 def _plots(report: dict[str, Any]) -> str:
