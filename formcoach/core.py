@@ -146,9 +146,10 @@ class Fault:
     t_s: float
     value: float
     severity: Severity
-    rep: int | None = None
+    rep: int | None = None  # the counted rep it belongs to; None while its attempt is still going (see `attempt`)
     hold: int | None = None
     spoken: str = ""  # what the voice says for it (short form, <= 2 s); empty: the message
+    attempt: int | None = None  # serial number of the rep attempt it was seen in (partials included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,17 +166,29 @@ class NotJudged:
 
 @dataclass(frozen=True, slots=True)
 class RepCompleted:
+    """A rep counted; `rep.faults` lists the cues raised in its attempt (the evaluator attaches them now)."""
+
     t: float
     rep: Rep
     count: int  # reps counted so far, this one included
+    attempt: int = 0  # the attempt that became this rep: its faults (`Fault.attempt`) belong to it
 
 
 @dataclass(frozen=True, slots=True)
 class PartialRep:
+    """An attempt that did not count, with the fault that says why (its only report: no `CueRaised` too)."""
+
     t: float
     rep: Rep
-    cue: str
-    message: str
+    fault: Fault
+
+    @property
+    def cue(self) -> str:
+        return self.fault.cue
+
+    @property
+    def message(self) -> str:
+        return self.fault.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +200,11 @@ class HoldStarted:
 
 @dataclass(frozen=True, slots=True)
 class HoldEnded:
+    """A hold over; `fault` is its "hold longer" fault when the person broke it short (no `CueRaised` too)."""
+
     t: float
     hold: Hold
+    fault: Fault | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +232,16 @@ class PoseFound:
 
 
 Event = Union[RepCompleted, PartialRep, HoldStarted, HoldEnded, CueRaised, CueCleared, PoseLost, PoseFound]
+
+
+def fault_of(event: Event) -> Fault | None:
+    """The fault an event reports, if any: each fault is carried by exactly one event (a cue raised,
+    a partial rep, a hold broken short), so listing these in event order lists the session's faults."""
+    if isinstance(event, (CueRaised, PartialRep)):
+        return event.fault
+    if isinstance(event, HoldEnded):
+        return event.fault
+    return None
 
 
 @dataclass(frozen=True, slots=True)

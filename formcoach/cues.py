@@ -7,7 +7,6 @@ Imports neither cv2 nor mediapipe.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -25,7 +24,6 @@ class CueContext:
     """What the evaluator knows about this frame, for deciding which rules apply."""
 
     t: float
-    dt: float
     view: str | None
     phase: RepPhase | None  # None when the exercise has no reps or the counter is not armed yet
     rep_index: int | None  # index of the rep in progress
@@ -135,9 +133,7 @@ class CueBook:
             self._covered[cue.id] = self._covered.get(cue.id, frozenset()) | frozenset(cue.views)
         self._states = [_CueState() for _ in self.cues]
         self._reported: set[tuple[str, str, int]] = set()
-        self.faults: list[Fault] = []
-        self.not_judged_s: dict[tuple[str, str], float] = {}
-        self.rep_faults: dict[int, list[str]] = {}
+        self._attempt_cues: dict[int, list[str]] = {}  # attempt -> cues raised in it, in order
 
     def update(self, metrics: Mapping[str, float], ctx: CueContext) -> tuple[tuple[Event, ...], tuple[ActiveCue, ...], dict[str, str]]:
         """Judge the per-frame rules.
@@ -158,7 +154,7 @@ class CueBook:
                     reason = view_reason(cue, ctx.view) or (
                         ctx.reasons.get(cue.condition.metric, "not visible") if value != value else None)
                     if reason:
-                        self._count_not_judged(cue.id, reason, ctx.dt, not_judged)
+                        not_judged[cue.id] = reason
                 continue
             if not applies(cue, ctx):
                 events += self._clear(cue, state, ctx.t)
@@ -171,7 +167,7 @@ class CueBook:
             if reason is None and value != value:
                 reason = ctx.reasons.get(cue.condition.metric, "not visible")
             if reason is not None:
-                self._count_not_judged(cue.id, reason, ctx.dt, not_judged)
+                not_judged[cue.id] = reason
                 events += self._clear(cue, state, ctx.t)
                 continue
             if cue.condition.holds(value):
@@ -227,26 +223,15 @@ class CueBook:
                 continue
             worst_t = float(frame_t[worst_index(cue, values)])
             at = worst_t if math.isfinite(worst_t) else (t if fault_t is None else fault_t)
-            ctx = CueContext(t=t, dt=0.0, view=view, phase=None, rep_index=rep_index, hold_index=None, attempt=attempt)
-            fault = self._report(cue, at, value, ctx, ("attempt", attempt))
+            ctx = CueContext(t=t, view=view, phase=None, rep_index=rep_index, hold_index=None, attempt=attempt)
+            fault = self._report(cue, at, value, ctx, ("attempt", attempt), rep=rep_index)
             if fault is not None:
                 events.append(CueRaised(t, fault))
         return tuple(events)
 
-    def add_fault(self, fault: Fault) -> CueRaised:
-        """Record a fault found by another stage (partial rep, short hold)."""
-        self.faults.append(fault)
-        if fault.rep is not None:
-            self.rep_faults.setdefault(fault.rep, []).append(fault.cue)
-        return CueRaised(fault.t_s, fault)
-
-    def detach_rep(self, rep_index: int) -> None:
-        """The attempt that would have been rep `rep_index` was a partial: its faults belong to no rep."""
-        self.rep_faults.pop(rep_index, None)
-        self.faults = [dataclasses.replace(f, rep=None) if f.rep == rep_index else f for f in self.faults]
-
-    def not_judged_summary(self) -> list[tuple[str, str, float]]:
-        return [(cue, reason, seconds) for (cue, reason), seconds in self.not_judged_s.items()]
+    def take_attempt_cues(self, attempt: int) -> tuple[str, ...]:
+        """The cues raised in a rep attempt (each once, in order), forgotten here: the attempt is over."""
+        return tuple(dict.fromkeys(self._attempt_cues.pop(attempt, ())))
 
     # -- internals --
 
@@ -257,16 +242,23 @@ class CueBook:
             return ("hold", ctx.hold_index)
         return ("episode", state.episode)
 
-    def _report(self, cue: CueSpec, t: float, value: float, ctx: CueContext, scope: tuple[str, int]) -> Fault | None:
+    def _report(self, cue: CueSpec, t: float, value: float, ctx: CueContext, scope: tuple[str, int],
+                rep: int | None = None) -> Fault | None:
+        """The fault, the first time this cue breaks in this scope (None after that).
+
+        A fault seen during a rep attempt has no rep number yet (`rep=None`, `attempt` set): the
+        attempt may still turn out a partial; the rep it belongs to is known when it closes.
+        """
         key = (cue.id, *scope)
         if key in self._reported:
             return None
         self._reported.add(key)
         fault = Fault(
             cue=cue.id, message=cue.say, t_s=t, value=value, severity=cue.severity, spoken=cue.short,
-            rep=ctx.rep_index, hold=ctx.hold_index,
+            rep=rep, hold=ctx.hold_index, attempt=ctx.attempt,
         )
-        self.add_fault(fault)
+        if ctx.attempt is not None:
+            self._attempt_cues.setdefault(ctx.attempt, []).append(cue.id)
         return fault
 
     def _clear(self, cue: CueSpec, state: _CueState, t: float) -> list[Event]:
@@ -275,8 +267,3 @@ class CueBook:
             state.episode += 1
         state.violating_since, state.worst, state.raised_scope = None, float("nan"), None
         return [CueCleared(t, cue.id)] if was_raised else []
-
-    def _count_not_judged(self, cue_id: str, reason: str, dt: float, now: dict[str, str]) -> None:
-        now[cue_id] = reason
-        key = (cue_id, reason)
-        self.not_judged_s[key] = self.not_judged_s.get(key, 0.0) + dt

@@ -15,7 +15,7 @@ from formcoach.core import (
     View,
 )
 from formcoach.cues import CueBook, CueContext
-from formcoach.holds import SESSION_ENDED, HoldTimer
+from formcoach.holds import SESSION_ENDED, SESSION_INTERRUPTED, HoldTimer
 from formcoach.metrics import MetricBank
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
@@ -52,16 +52,11 @@ class Evaluator:
         for stage in (self.bank, self.reps, self.hold, self.cues, self.views, self.sides):
             if stage is not None:
                 stage.reset()
-        self._last_t: float | None = None
         self._had_pose = False
         self._attempt = 0
-        self._attempt_rep_index: int | None = None
         self._rep_series: dict[str, list[float]] = {}
         self._rep_at_target: list[bool] = []
         self._rep_times: list[float] = []
-        self.reps_done: list = []
-        self.partials: list = []
-        self.events: list[Event] = []
 
     @property
     def rep_count(self) -> int:
@@ -69,8 +64,6 @@ class Evaluator:
 
     def update(self, t: float, frame: PoseFrame | None) -> FrameResult:
         """Analyse one frame at source time `t` (frame None = no person detected)."""
-        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
-        self._last_t = t
         events: list[Event] = []
         if (frame is not None) != self._had_pose:
             events.append(PoseFound(t) if frame is not None else PoseLost(t))
@@ -88,9 +81,8 @@ class Evaluator:
         if self.hold is not None:
             events += self._time_hold(t, metrics)
 
-        cue_events, active, not_judged = self.cues.update(metrics, self._cue_context(t, dt, view, frame, side, metrics))
+        cue_events, active, not_judged = self.cues.update(metrics, self._cue_context(t, view, frame, side, metrics))
         events += cue_events
-        self.events += events
         return FrameResult(
             t=t,
             pose=frame,
@@ -107,17 +99,22 @@ class Evaluator:
             events=tuple(events),
         )
 
-    def finish(self, t: float) -> tuple[Event, ...]:
+    def finish(self, t: float, interrupted: bool = False) -> tuple[Event, ...]:
         """End of the stream: close an open hold; an attempt short of the target becomes a partial
-        (a rep in progress past the target is not counted)."""
+        (a rep in progress past the target is not counted).
+
+        `interrupted`: the session was stopped (Ctrl-C, a signal), so a hold still running was cut by
+        the stop, not broken by the person: it ends "session interrupted", without a "hold longer" fault.
+        """
         events: list[Event] = []
         if self.reps is not None:
             for ev in self.reps.finish(t):
                 events += self._on_rep_event(ev, t, self.views.view)
         if self.hold is not None:
             for ev in self.hold.finish(t):
+                if interrupted and isinstance(ev, HoldEnded) and not ev.hold.completed:
+                    ev = HoldEnded(ev.t, dataclasses.replace(ev.hold, broke_because=SESSION_INTERRUPTED))
                 events += self._on_hold_event(ev)
-        self.events += events
         return tuple(events)
 
     # -- internals --
@@ -134,9 +131,8 @@ class Evaluator:
         events: list[Event] = []
         for ev in self.reps.update(t, rep_value):
             events += self._on_rep_event(ev, t, view)
-        if self.reps.in_rep and not was_in_rep:
-            self._attempt += 1
-            self._attempt_rep_index = self.reps.current_index
+        if self.reps.in_rep and (not was_in_rep or any(isinstance(ev, PartialRep) for ev in events)):
+            self._attempt += 1  # a new attempt: from the start zone, or from the turn of an incomplete return
             self._rep_series, self._rep_at_target, self._rep_times = {}, [], []
         return events
 
@@ -148,11 +144,11 @@ class Evaluator:
             events += self._on_hold_event(ev)
         return events
 
-    def _cue_context(self, t: float, dt: float, view: View | None, frame: PoseFrame | None, side: Side,
+    def _cue_context(self, t: float, view: View | None, frame: PoseFrame | None, side: Side,
                      metrics: Mapping[str, float]) -> CueContext:
         rep_in_progress = self.reps is not None and self.reps.in_rep
         return CueContext(
-            t=t, dt=dt, view=view,
+            t=t, view=view,
             phase=self.reps.phase if self.reps else None,
             rep_index=self.reps.current_index if rep_in_progress and self.reps is not None else None,
             hold_index=len(self.hold.holds) + 1 if self.hold is not None and self.hold.holding else None,
@@ -178,43 +174,32 @@ class Evaluator:
         return value
 
     def _on_rep_event(self, ev: Event, t: float, view: str | None) -> list[Event]:
-        out: list[Event] = []
+        """A closed rep gets the faults of its attempt (rep-end rules judged now); a partial's fault
+        gets its spoken words. Either way the attempt is over."""
         if isinstance(ev, RepCompleted):
-            out += self.cues.rep_end(
+            judged = self.cues.rep_end(
                 ev.rep.index, t, self._rep_series, self._rep_at_target, view, attempt=self._attempt, fault_t=ev.rep.bottom_s,
                 times=self._rep_times,
             )
-            faults = tuple(dict.fromkeys(self.cues.rep_faults.pop(ev.rep.index, [])))
-            rep = dataclasses.replace(ev.rep, faults=faults)
-            self.reps_done.append(rep)
-            out.insert(0, dataclasses.replace(ev, rep=rep))
-        elif isinstance(ev, PartialRep):
-            if self._attempt_rep_index is not None:
-                self.cues.detach_rep(self._attempt_rep_index)
-            assert self.spec.reps is not None  # rep events come only from a spec that counts reps
-            rule = self.spec.reps.rule
-            extreme = ev.rep.max if rule.target > rule.start else ev.rep.min
-            fault = Fault(cue=ev.cue, message=ev.message, t_s=ev.rep.bottom_s, value=extreme, severity=Severity.WARNING,
-                          spoken=self.spec.spoken.get(ev.cue, ""))
-            self.partials.append(dataclasses.replace(ev.rep, partial_cue=ev.cue))
-            out += [ev, self.cues.add_fault(fault)]
-        else:
-            out.append(ev)
-        return out
+            rep = dataclasses.replace(ev.rep, faults=self.cues.take_attempt_cues(self._attempt))
+            return [dataclasses.replace(ev, rep=rep, attempt=self._attempt), *judged]
+        if isinstance(ev, PartialRep):
+            self.cues.take_attempt_cues(self._attempt)  # they belong to no rep
+            return [dataclasses.replace(ev, fault=dataclasses.replace(ev.fault, spoken=self.spec.spoken.get(ev.cue, "")))]
+        return [ev]
 
     def _on_hold_event(self, ev: Event) -> list[Event]:
         """A hold that the person broke before the target is a "hold longer" fault; one still held
         when the video or session ended is not (the recording stopped, not the person)."""
-        out: list[Event] = [ev]
-        if isinstance(ev, HoldEnded) and not ev.hold.completed and ev.hold.broke_because != SESSION_ENDED:
+        if isinstance(ev, HoldEnded) and not ev.hold.completed and ev.hold.broke_because not in (SESSION_ENDED, SESSION_INTERRUPTED):
             assert self.spec.hold is not None  # hold events come only from a spec with a hold
             rule = self.spec.hold.rule
             fault = Fault(
                 cue=rule.short_cue, message=rule.short_message, t_s=ev.hold.end_s, value=ev.hold.duration_s,
                 severity=Severity.WARNING, hold=ev.hold.index, spoken=self.spec.spoken.get(rule.short_cue, ""),
             )
-            out.append(self.cues.add_fault(fault))
-        return out
+            return [dataclasses.replace(ev, fault=fault)]
+        return [ev]
 
     def _reasons(self, frame: PoseFrame | None, side: str, metrics: Mapping[str, float]) -> dict[str, str]:
         """Why each NaN metric is NaN, in words for the user."""

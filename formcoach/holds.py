@@ -15,6 +15,7 @@ LEFT_POSTURE = "left posture"
 NOT_JUDGED = "not judged"
 #: `broke_because` when the session ended before the target time.
 SESSION_ENDED = "session ended"
+SESSION_INTERRUPTED = "session interrupted"  # a hold still running when the session was stopped
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from formcoach.consumer import Consumer
-from formcoach.core import CueRaised, FrameResult, HoldEnded, PartialRep, RepCompleted
+from formcoach.core import FrameResult, HoldEnded, PartialRep, RepCompleted, fault_of
 from formcoach.errors import FormcoachError
 
 if TYPE_CHECKING:
@@ -81,13 +81,14 @@ class Journal(Consumer):
 
         for ev in events:
             if isinstance(ev, RepCompleted):
-                self._write({"k": "rep", **rep_dict(ev.rep)})
+                self._write({"k": "rep", **rep_dict(ev.rep), "attempt": ev.attempt})
             elif isinstance(ev, PartialRep):
                 self._write({"k": "partial", **rep_dict(ev.rep), "partial_cue": ev.cue})
             elif isinstance(ev, HoldEnded):
                 self._write({"k": "hold", **hold_dict(ev.hold)})
-            elif isinstance(ev, CueRaised):
-                self._write({"k": "fault", **fault_dict(ev.fault)})
+            fault = fault_of(ev)
+            if fault is not None:
+                self._write({"k": "fault", **fault_dict(fault), "attempt": fault.attempt})
 
     def finish(self, record: SessionRecord) -> None:
         """The `end` line (how the session ended, what only the end knows), then the file is closed."""
@@ -149,7 +150,8 @@ class _Rebuild:
         self.reps: list[dict] = []
         self.partials: list[dict] = []
         self.holds: list[dict] = []
-        self.faults: list[dict] = []
+        self.faults: list[dict] = []  # a fault seen during a rep attempt: the rep is filled in by `faults_with_reps`
+        self.rep_of_attempt: dict[Any, Any] = {}
         self.end: dict[str, Any] | None = None
 
     def add(self, line: dict[str, Any]) -> None:
@@ -163,11 +165,9 @@ class _Rebuild:
         elif kind == "frame":
             self._frame(line)
         elif kind == "rep":
+            self.rep_of_attempt[line.pop("attempt", None)] = line.get("index")
             self.reps.append(line)
         elif kind == "partial":
-            # The attempt that would have been the next rep was a partial: its faults belong to no rep.
-            attempt = len(self.reps) + 1
-            self.faults = [{**f, "rep": None} if f.get("rep") == attempt else f for f in self.faults]
             self.partials.append(line)
         elif kind == "hold":
             self.holds.append(line)
@@ -175,6 +175,16 @@ class _Rebuild:
             self.faults.append(line)
         elif kind == "end":
             self.end = line
+
+    def faults_with_reps(self) -> list[dict]:
+        """The faults, each seen during a rep attempt given the rep its attempt became (None: a partial)."""
+        out = []
+        for fault in self.faults:
+            attempt = fault.pop("attempt", None)
+            if fault.get("rep") is None and attempt is not None:
+                fault = {**fault, "rep": self.rep_of_attempt.get(attempt)}
+            out.append(fault)
+        return out
 
     def _frame(self, line: dict[str, Any]) -> None:
         values: list[Any] = line["m"] if isinstance(line.get("m"), list) else []
@@ -219,7 +229,7 @@ def report_from_journal(path: str | Path) -> dict[str, Any]:
         reps=rebuilt.reps,
         partial_reps=rebuilt.partials,
         holds=rebuilt.holds,
-        faults=rebuilt.faults,
+        faults=rebuilt.faults_with_reps(),
         not_judged=end["not_judged"] if isinstance(end.get("not_judged"), list) else [],
         timeline={"t": rebuilt.t, "rep_count": rebuilt.counts, "metrics": rebuilt.series},
         warnings=[str(w) for w in end.get("warnings", [])] if isinstance(end.get("warnings"), list) else [],

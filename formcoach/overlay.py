@@ -15,7 +15,7 @@ import numpy as np
 
 from formcoach._cv2 import cv2
 
-from formcoach.core import CueRaised, Fault, FrameResult, PoseFrame, Severity, Side
+from formcoach.core import Fault, FrameResult, PoseFrame, Severity, Side, fault_of
 from formcoach.points import PointName
 from formcoach.skeleton import EDGES, Landmark
 from formcoach.specs import ExerciseSpec
@@ -87,9 +87,14 @@ def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _tag(fault: Fault) -> str:
-    """Which rep or hold a fault is about; a fault of no rep was a partial (not counted)."""
-    return f"REP {fault.rep}" if fault.rep else (f"HOLD {fault.hold}" if fault.hold else "NO REP")
+def _tag(fault: Fault, counted: int) -> str:
+    """Which rep or hold a fault is about. One seen during a rep attempt is about the rep after the
+    `counted` ones (whether it counts is known when it ends); one of no rep and no hold was a partial."""
+    if fault.rep:
+        return f"REP {fault.rep}"
+    if fault.attempt is not None:
+        return f"REP {counted + 1}"
+    return f"HOLD {fault.hold}" if fault.hold else "NO REP"
 
 
 class Overlay:
@@ -114,19 +119,20 @@ class Overlay:
 
     def draw_fault(self, image: np.ndarray, result: FrameResult, fault: Fault) -> np.ndarray:
         """The picture at a fault's worst moment, with that fault as the banner (for thumbnails)."""
-        return self.render(image, result, [Banner(fault.message, fault.severity, _tag(fault), fault.cue)])
+        return self.render(image, result, [Banner(fault.message, fault.severity, _tag(fault, result.rep_count), fault.cue)])
 
     def banners(self, result: FrameResult) -> list[Banner]:
         """What the bottom of the frame says now, most important first (advances the fault memory)."""
         active_ids = {c.cue for c in result.active_cues}
         for ev in result.events:
-            if isinstance(ev, CueRaised) and ev.fault.cue not in active_ids:  # decided at rep end, not seen live
-                self._recent = [(u, f) for u, f in self._recent if f.cue != ev.fault.cue]
-                self._recent.append((result.t + FAULT_SHOW_S, ev.fault))  # ev.t may be the worst moment
+            fault = fault_of(ev)
+            if fault is not None and fault.cue not in active_ids:  # decided at rep end, not seen live
+                self._recent = [(u, f) for u, f in self._recent if f.cue != fault.cue]
+                self._recent.append((result.t + FAULT_SHOW_S, fault))  # ev.t may be the worst moment
         self._recent = [(u, f) for u, f in self._recent if result.t <= u + 1e-9]
         out: list[Banner] = []
         for _, f in sorted(self._recent, key=lambda uf: (-_RANK[uf[1].severity], -uf[0])):
-            out.append(Banner(f.message, f.severity, _tag(f), f.cue))
+            out.append(Banner(f.message, f.severity, _tag(f, result.rep_count), f.cue))
         for c in sorted(result.active_cues, key=lambda c: -_RANK[c.severity]):
             out.append(Banner(c.message, c.severity, "", c.cue))
         if not out:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from formcoach.core import Event, PartialRep, Rep, RepCompleted, RepPhase, Tempo
+from formcoach.core import Event, Fault, PartialRep, Rep, RepCompleted, RepPhase, Severity, Tempo
 
 
 #: Rest-posture detection (`RepRule.adapt_start`): a swing turns after this share of the range;
@@ -407,7 +407,14 @@ class RepCounter:
             partial_cue=rule.partial_cue,
         )
         self._partials.append(rep)
-        return [PartialRep(t=t, rep=rep, cue=rule.partial_cue, message=rule.partial_message)]
+        return [self._partial(t, rep, rule.partial_message)]
+
+    def _partial(self, t: float, rep: Rep, message: str) -> PartialRep:
+        """The event of a partial rep, with its fault: at its deepest point, valued at its extreme."""
+        assert rep.partial_cue is not None  # set on every partial
+        extreme = rep.max if self.rule.target > self.rule.start else rep.min
+        fault = Fault(cue=rep.partial_cue, message=message, t_s=rep.bottom_s, value=extreme, severity=Severity.WARNING)
+        return PartialRep(t=t, rep=rep, fault=fault)
 
     def _complete(self, t: float, value: float) -> list[Event]:
         """CONCENTRIC back to START: a full cycle."""
@@ -450,4 +457,4 @@ class RepCounter:
         self._post_lo, self._post_hi = lo, hi
         self._deep_p, self._deep_t = rule.progress(value), t
         self._bottom_t = self._last_target_t = t
-        return [PartialRep(t=t, rep=rep, cue=rule.incomplete_return_cue, message=rule.incomplete_return_message)]
+        return [self._partial(t, rep, rule.incomplete_return_message)]

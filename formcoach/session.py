@@ -12,13 +12,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from formcoach.confidence import CountConfidence, count_confidence
 from formcoach.consumer import Consumer
-from formcoach.core import CueRaised, Event, FrameResult, Hold, HoldEnded, NotJudged, PoseFrame, Rep
+from formcoach.core import (
+    Event, Fault, FrameResult, Hold, HoldEnded, NotJudged, PartialRep, PoseFrame, Rep, RepCompleted, fault_of,
+)
 from formcoach.evaluator import Evaluator
 from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
 from formcoach.person_lock import PersonLock
@@ -67,13 +69,17 @@ class SessionRecord:
     reps: list[Rep] = field(default_factory=list)
     partial_reps: list[Rep] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
-    faults: list = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
     not_judged: list[NotJudged] = field(default_factory=list)
     ended_by: EndReason = EndReason.END_OF_VIDEO
     stopped_by: str | None = None  # INTERRUPTED by what: a signal name, "stdout closed" (None: Ctrl-C)
     views: dict[str, int] = field(default_factory=dict)  # view -> frames
     warnings: list[str] = field(default_factory=list)  # what may make the numbers wrong (said in the report)
     count_confidence: CountConfidence | None = None  # None for hold-only exercises
+
+    @property
+    def rep_count(self) -> int:
+        return len(self.reps)
 
     @property
     def interrupted(self) -> bool:
@@ -97,6 +103,114 @@ class SessionRecord:
             self.views[result.view] = self.views.get(result.view, 0) + 1
 
 
+class Analysis:
+    """One exercise analysed frame by frame; the caller owns the loop (as norfair's `tracker.update`).
+
+    pose → person lock → smoothing → evaluator, for one (image, t) at a time::
+
+        with contextlib.closing(create_pose()) as estimator:
+            analysis = Analysis(estimator, spec)
+            for image, t in source:
+                result = analysis.update(image, t)  # FrameResult: metrics, count, cues, events
+            closing = analysis.finish(t + 1 / fps)  # the events only the end produces
+    """
+
+    def __init__(self, estimator: PoseEstimator, spec: ExerciseSpec, smoother: LandmarkSmoother | None = None,
+                 recorder: TrackBuilder | None = None) -> None:
+        self.estimator = estimator
+        self.spec = spec
+        self.smoother = smoother or LandmarkSmoother()
+        self.lock = PersonLock()
+        self.evaluator = Evaluator(spec)
+        self.recorder = recorder  # raw landmarks, for later replay
+
+    def update(self, image: np.ndarray | None, t: float) -> FrameResult:
+        """Analyse one picture taken at source time `t` (seconds)."""
+        raw: PoseFrame | None = self.estimator.estimate(image, t)  # type: ignore[arg-type]  # replay takes no picture
+        if self.recorder is not None and image is not None:
+            self.recorder.add(t, raw, (image.shape[1], image.shape[0]))
+        return self.evaluator.update(t, self.smoother.update(self.lock.update(raw)))  # another person: not judged
+
+    def finish(self, t: float, interrupted: bool = False) -> tuple[Event, ...]:
+        """End of the stream at `t`: close what is open (see `Evaluator.finish`)."""
+        return self.evaluator.finish(t, interrupted)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What may make the numbers wrong (another person took the place of the one followed)."""
+        return [w for w in (self.lock.warning(),) if w]
+
+
+def analyse(frames: Iterable[tuple[np.ndarray | None, float]], estimator: PoseEstimator, spec: ExerciseSpec) -> Iterator[FrameResult]:
+    """Each frame's result, lazily: `for result in analyse(source, estimator, spec): ...`.
+
+    The end's own events (a hold cut short by the end of the video) are not frames: use `Analysis`
+    to get them, or `run_session` for the whole record.
+    """
+    analysis = Analysis(estimator, spec)
+    for image, t in frames:
+        yield analysis.update(image, t)
+
+
+class SessionRecorder(Consumer):
+    """Builds the session record from what the analysis emits and nothing else: each frame's result,
+    the events it carries, and the events of the end.
+
+    Reps, partial reps, holds and faults are read from their events (`fault_of`: one event per
+    fault, in order); a fault seen during a rep attempt gets the rep number its attempt became.
+    """
+
+    def __init__(self, spec: ExerciseSpec, source: str = "", fps: float = 30.0) -> None:
+        self.record = SessionRecord(spec=spec, source=source, fps=fps)
+        self._rep_of_attempt: dict[int, int] = {}
+        self._faults: list[Fault] = []
+        self._not_judged_s: dict[tuple[str, str], float] = {}
+        self._first_t: float | None = None
+        self._last_t: float | None = None
+
+    def on_frame(self, image: np.ndarray | None, result: FrameResult) -> None:
+        dt = 0.0 if self._last_t is None else max(result.t - self._last_t, 0.0)
+        self._first_t = result.t if self._first_t is None else self._first_t
+        self._last_t = result.t
+        self.record.add(result)
+        for cue, reason in result.not_judged.items():
+            self._not_judged_s[cue, reason] = self._not_judged_s.get((cue, reason), 0.0) + dt
+        self.on_events(result.events)
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        record = self.record
+        for ev in events:
+            record.events.append(ev)
+            if isinstance(ev, RepCompleted):
+                record.reps.append(ev.rep)
+                self._rep_of_attempt[ev.attempt] = ev.rep.index
+            elif isinstance(ev, PartialRep):
+                record.partial_reps.append(ev.rep)
+            elif isinstance(ev, HoldEnded):
+                record.holds.append(ev.hold)
+            fault = fault_of(ev)
+            if fault is not None:
+                self._faults.append(fault)
+
+    @property
+    def end_t(self) -> float:
+        """When the stream ended: one frame after the last one seen."""
+        return 0.0 if self._last_t is None else self._last_t + 1.0 / self.record.fps
+
+    def finish(self, warnings: Iterable[str] = ()) -> SessionRecord:
+        """The record, once the end's events are in: faults tied to their reps, times, confidence."""
+        record = self.record
+        record.faults = [
+            dataclasses.replace(f, rep=self._rep_of_attempt.get(f.attempt)) if f.rep is None and f.attempt is not None else f
+            for f in self._faults
+        ]
+        record.not_judged = [NotJudged(cue, reason, s) for (cue, reason), s in self._not_judged_s.items()]
+        record.duration_s = self.end_t - (self._first_t or 0.0)  # a set inside a workout starts later than 0
+        record.warnings += list(warnings)
+        record.count_confidence = _judge_count(record)
+        return record
+
+
 def run_session(
     frames: Iterable[tuple[np.ndarray, float]],
     estimator: PoseEstimator,
@@ -108,7 +222,7 @@ def run_session(
     recorder: TrackBuilder | None = None,
     until: Callable[[FrameResult], bool] | None = None,
 ) -> SessionRecord:
-    """Analyse a stream of frames with one exercise spec.
+    """Analyse a stream of frames with one exercise spec, feeding every result to the consumers.
 
     Args:
         frames: iterable of (BGR image, t seconds from the source clock). When `until` stops the
@@ -118,21 +232,13 @@ def run_session(
         until: stop after the first frame for which this returns True (e.g. the set's reps are done).
     """
     consumers = list(consumers)
-    smoother = smoother or LandmarkSmoother()
-    evaluator = Evaluator(spec)
-    lock = PersonLock()
-    record = SessionRecord(spec=spec, source=source_name, fps=fps)
-    first_t: float | None = None
-    last_t = 0.0
+    analysis = Analysis(estimator, spec, smoother, recorder)
+    session = SessionRecorder(spec, source_name, fps)
+    record = session.record
     try:
         for image, t in iter(frames):
-            raw: PoseFrame | None = estimator.estimate(image, t)
-            if recorder is not None and image is not None:
-                recorder.add(t, raw, (image.shape[1], image.shape[0]))
-            result = evaluator.update(t, smoother.update(lock.update(raw)))  # another person: not judged
-            record.add(result)
-            first_t = t if first_t is None else first_t
-            last_t = t
+            result = analysis.update(image, t)
+            session.on_frame(image, result)
             keep_going = True
             for consumer in consumers:
                 keep_going &= consumer.on_frame(image, result) is not False
@@ -146,19 +252,9 @@ def run_session(
     except KeyboardInterrupt:
         record.ended_by = EndReason.INTERRUPTED
     finally:
-        end_t = last_t + (1.0 / fps if record.frames_total else 0.0)
-        closing = evaluator.finish(end_t)
-        record.duration_s = end_t - (first_t or 0.0)  # a set inside a workout starts later than 0
-        record.events = list(evaluator.events)
-        record.reps = list(evaluator.reps_done)
-        record.partial_reps = list(evaluator.partials)
-        record.holds = list(evaluator.hold.holds) if evaluator.hold else []
-        record.faults = list(evaluator.cues.faults)
-        record.not_judged = [NotJudged(c, r, s) for c, r, s in evaluator.cues.not_judged_summary()]
-        if record.interrupted:
-            closing = _unfinished_not_short(record, closing)
-        record.warnings += [w for w in (lock.warning(),) if w]
-        record.count_confidence = _judge_count(record)
+        closing = analysis.finish(session.end_t, interrupted=record.interrupted)
+        session.on_events(closing)
+        session.finish(analysis.warnings)
         if closing:
             for consumer in consumers:
                 consumer.on_events(closing)
@@ -175,24 +271,6 @@ def _judge_count(record: SessionRecord) -> CountConfidence | None:
         record.rep_values, rule.start, rule.target, len(record.reps), len(record.partial_reps),
         unseen_reps=sum(1 for r in record.reps if r.unseen_s > 0),
     )
-
-
-def _unfinished_not_short(record: SessionRecord, closing: tuple[Event, ...]) -> tuple[Event, ...]:
-    """An interrupted session: the hold still running was cut by the stop, not broken by the person.
-
-    It is kept (marked "session interrupted") without its "hold longer" fault.
-    """
-    out: list[Event] = []
-    for ev in closing:
-        if isinstance(ev, CueRaised) and ev.fault.hold is not None:
-            record.faults = [f for f in record.faults if f is not ev.fault]
-            continue
-        if isinstance(ev, HoldEnded) and not ev.hold.completed:
-            hold = dataclasses.replace(ev.hold, broke_because="session interrupted")
-            record.holds = [hold if h is ev.hold else h for h in record.holds]
-            ev = HoldEnded(ev.t, hold)
-        out.append(ev)
-    return tuple(out)
 
 
 class StopOnSignal(Consumer):

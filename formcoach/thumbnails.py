@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from formcoach.consumer import Consumer
-from formcoach.core import CueRaised, Event, Fault, FrameResult
+from formcoach.core import Event, Fault, FrameResult, fault_of
 from formcoach.report_html import THUMBS_DIR, thumb_name
 
 THUMB_WIDTH_PX = 320
@@ -35,10 +35,10 @@ def _scaled(result: FrameResult, k: float, size: tuple[int, int]) -> FrameResult
 
 
 class FaultThumbnails(Consumer):
-    """Writes `out_dir/thumbs/fault_{i:02d}.jpg` for the i-th `CueRaised` event of the session.
+    """Writes `out_dir/thumbs/fault_{i:02d}.jpg` for the i-th fault of the session.
 
-    Faults are appended to the report in exactly the order `CueRaised` events are emitted, so the
-    i-th event is report["faults"][i]. The picture is the buffered frame nearest the fault's time
+    The session record lists faults in the order of the events that carry them (`fault_of`), so
+    the i-th such event is report["faults"][i]. The picture is the buffered frame nearest the fault's time
     (`Fault.t_s`); events that arrive through `on_events` after the last frame use the buffer too.
 
     Args:
@@ -51,7 +51,7 @@ class FaultThumbnails(Consumer):
         self.dir = Path(out_dir) / THUMBS_DIR
         self.draw = draw
         self.buffer_s = buffer_s
-        self.count = 0  # CueRaised events seen so far = index of the next fault
+        self.count = 0  # faults seen so far = index of the next one
         self._frames: deque[tuple[np.ndarray, FrameResult]] = deque()
         self.dir.mkdir(parents=True, exist_ok=True)
         for old in self.dir.glob("fault_*.jpg"):  # stale pictures from an earlier run would be mislabelled
@@ -82,12 +82,13 @@ class FaultThumbnails(Consumer):
 
     def _save(self, events: Iterable[Event]) -> None:
         for ev in events:
-            if not isinstance(ev, CueRaised):
+            fault = fault_of(ev)
+            if fault is None:
                 continue
             index, self.count = self.count, self.count + 1
             if self._frames:
-                image, result = min(self._frames, key=lambda f: abs(f[1].t - ev.fault.t_s))
-                self._write(index, image, result, ev.fault)
+                image, result = min(self._frames, key=lambda f: abs(f[1].t - fault.t_s))  # noqa: B023  # used at once
+                self._write(index, image, result, fault)
 
     def _write(self, index: int, image: np.ndarray, result: FrameResult, fault: Fault) -> None:
         import cv2

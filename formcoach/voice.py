@@ -22,7 +22,7 @@ from formcoach.core import (
     RepCompleted, RepPhase, Severity,
 )
 from formcoach.errors import OutputError
-from formcoach.holds import NOT_JUDGED, SESSION_ENDED
+from formcoach.holds import NOT_JUDGED
 from formcoach.speech import KEEP_PRIORITY, Beep, Speaker, beep_seconds
 
 
@@ -251,9 +251,6 @@ class CueScheduler:
 
     def _ingest(self, events: Iterable[Event], t: float, result: FrameResult | None) -> None:
         events = tuple(events)
-        partial_cues = {ev.cue for ev in events if isinstance(ev, PartialRep)}
-        spoken = {ev.fault.cue: ev.fault.spoken for ev in events if isinstance(ev, CueRaised) and ev.fault.spoken}
-        short_holds = {ev.hold.index: ev.hold.end_s for ev in events if isinstance(ev, HoldEnded) and not ev.hold.completed}
         hold_ended = any(isinstance(ev, HoldEnded) for ev in events)
         for ev in events:
             if isinstance(ev, RepCompleted):
@@ -264,7 +261,7 @@ class CueScheduler:
                 if self._in_cooldown(ev.cue, t):
                     self._queue(Utterance(t, NO_REP, UtteranceKind.REP, P_REP))
                 else:
-                    self._queue(Utterance(t, spoken.get(ev.cue) or ev.message, UtteranceKind.REP, P_REP, cue=ev.cue))
+                    self._queue(Utterance(t, ev.fault.spoken or ev.message, UtteranceKind.REP, P_REP, cue=ev.cue))
             elif isinstance(ev, HoldStarted):
                 self._marks = countdown_marks(ev.target_s)
                 # Must-say: someone face down on the floor hears, not sees, that the timer started.
@@ -275,16 +272,13 @@ class CueScheduler:
                 self._longest_hold = max(self._longest_hold, hold.duration_s)
                 if hold.completed:
                     self._holds_done += 1
-                elif hold.broke_because != SESSION_ENDED:
+                elif ev.fault is not None:  # broken short by the person, not by the end of the session
                     self._faults += 1
                     why = "I couldn't see you" if hold.broke_because == NOT_JUDGED else hold.broke_because
                     text = f"Hold ended early: {why}" if why else "Hold ended early"
                     self._queue(Utterance(t, text, UtteranceKind.INFO, P_INFO))
             elif isinstance(ev, CueRaised):
                 f = ev.fault
-                # The evaluator repeats a partial rep and a short hold as a fault: said above already.
-                if f.cue in partial_cues or (f.hold in short_holds and abs(f.t_s - short_holds[f.hold]) < 1e-6):
-                    continue
                 self._faults += 1
                 self._clearing.pop(f.cue, None)
                 if self._in_cooldown(f.cue, t) or any(p.cue == f.cue for p in self._pending):

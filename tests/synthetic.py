@@ -121,11 +121,12 @@ def sequence(points: list[tuple[float, float]], make: Callable[[float], dict[str
 
 
 def run(spec, frames: list[tuple[float, PoseFrame | None]]):
-    """Evaluate frames with a spec; returns the evaluator after finish()."""
+    """Evaluate frames with a spec (no pose model, no smoothing); the session record built from its events."""
     from formcoach.evaluator import Evaluator
+    from formcoach.session import SessionRecorder
 
-    ev = Evaluator(spec)
+    ev, recorder = Evaluator(spec), SessionRecorder(spec)
     for t, frame in frames:
-        ev.update(t, frame)
-    ev.finish(frames[-1][0] + 1 / 30 if frames else 0.0)
-    return ev
+        recorder.on_frame(None, ev.update(t, frame))
+    recorder.on_events(ev.finish(recorder.end_t))
+    return recorder.finish()

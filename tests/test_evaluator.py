@@ -25,32 +25,32 @@ def wall_squat(knee: float, **kw) -> dict:
 def test_wall_squat_counts_reps_and_times_bottom_holds():
     ev = run(get_spec("wall_squat"), sequence(wall_squat_points(3), wall_squat, noise_px=0.8))
     assert ev.rep_count == 3
-    assert len(ev.hold.holds) == 3
-    for hold in ev.hold.holds:
+    assert len(ev.holds) == 3
+    for hold in ev.holds:
         # knee 172 -> 90 over 1.5 s: below the 105 deg edge for 15/82 of each 1.5 s ramp
         assert hold.completed and hold.duration_s == pytest.approx(5.0 + 2 * (15 / 82) * 1.5, abs=0.1)
-    assert [f.cue for f in ev.cues.faults] == []
+    assert [f.cue for f in ev.faults] == []
 
 
 def test_wall_squat_too_shallow_is_partial_not_counted():
     ev = run(get_spec("wall_squat"), sequence(wall_squat_points(3, bottom=120.0), wall_squat))
     assert ev.rep_count == 0
-    assert len(ev.partials) == 3
-    assert {f.cue for f in ev.cues.faults} == {"too_shallow"}
+    assert len(ev.partial_reps) == 3
+    assert {f.cue for f in ev.faults} == {"too_shallow"}
 
 
 def test_wall_squat_short_hold_counts_rep_and_flags_hold():
     ev = run(get_spec("wall_squat"), sequence(wall_squat_points(2, hold_s=2.0), wall_squat))
     assert ev.rep_count == 2
-    assert [f.cue for f in ev.cues.faults] == ["hold_short", "hold_short"]
-    assert all(not h.completed and h.broke_because == "knees straightened" for h in ev.hold.holds)
+    assert [f.cue for f in ev.faults] == ["hold_short", "hold_short"]
+    assert all(not h.completed and h.broke_because == "knees straightened" for h in ev.holds)
 
 
 def test_jitter_around_the_start_threshold_makes_no_phantom_reps():
     rng = np.random.default_rng(1)
     pts = [(i / 30, 155.0 + rng.uniform(-4, 4)) for i in range(300)]
     ev = run(get_spec("wall_squat"), sequence(pts, wall_squat))
-    assert ev.rep_count == 0 and ev.partials == [] and ev.cues.faults == []
+    assert ev.rep_count == 0 and ev.partial_reps == [] and ev.faults == []
 
 
 def test_walking_in_then_idle_counts_nothing():
@@ -75,24 +75,24 @@ def hinge_points(reps: int, depth: float) -> list[tuple[float, float]]:
 def test_hip_hinge_counts_reps_to_parallel():
     ev = run(get_spec("hip_hinge"), sequence(hinge_points(4, 85.0), lambda a: standing_joints(knee=165, trunk=a), noise_px=0.5))
     assert ev.rep_count == 4
-    assert all(r.max > 80 for r in ev.reps_done)
+    assert all(r.max > 80 for r in ev.reps)
     # No mask in synthetic frames: the back cannot be judged, and says so — never a false fault.
-    assert "rounded_back" not in {f.cue for f in ev.cues.faults}
-    assert any(cue == "rounded_back" and "segmentation" in reason for cue, reason, _ in ev.cues.not_judged_summary())
+    assert "rounded_back" not in {f.cue for f in ev.faults}
+    assert any(cue == "rounded_back" and "segmentation" in reason for cue, reason in ((n.cue, n.reason) for n in ev.not_judged))
 
 
 def test_hip_hinge_shallow_is_partial():
     ev = run(get_spec("hip_hinge"), sequence(hinge_points(4, 45.0), lambda a: standing_joints(knee=165, trunk=a)))
-    assert ev.rep_count == 0 and len(ev.partials) == 4
-    assert {f.cue for f in ev.cues.faults} == {"too_shallow"}
+    assert ev.rep_count == 0 and len(ev.partial_reps) == 4
+    assert {f.cue for f in ev.faults} == {"too_shallow"}
 
 
 def test_hip_hinge_squatting_is_a_fault_once_per_rep():
     ev = run(get_spec("hip_hinge"), sequence(hinge_points(2, 85.0), lambda a: standing_joints(knee=175 - a * 0.7, trunk=a)))
-    faults = [f for f in ev.cues.faults if f.cue == "knees_too_bent"]
+    faults = [f for f in ev.faults if f.cue == "knees_too_bent"]
     assert ev.rep_count == 2 and [f.rep for f in faults] == [1, 2]
     assert all(f.value < 130 for f in faults)
-    assert [r.faults for r in ev.reps_done] == [("knees_too_bent",), ("knees_too_bent",)]
+    assert [r.faults for r in ev.reps] == [("knees_too_bent",), ("knees_too_bent",)]
 
 
 def superman_points(hold_s: float) -> list[tuple[float, float]]:
@@ -103,26 +103,26 @@ def test_superman_hold_with_dropout_is_one_hold():
     frames = sequence(superman_points(18.0), lambda a: prone_joints(arm_lift=a, leg_lift=a * 0.75))
     frames = [(t, None if 10.0 <= t < 10.4 else f) for t, f in frames]  # 0.4 s missed detections
     ev = run(get_spec("superman"), frames)
-    assert len(ev.hold.holds) == 1
-    hold = ev.hold.holds[0]
+    assert len(ev.holds) == 1
+    hold = ev.holds[0]
     # legs (0.75 x arms) cross 5 deg when the arms are at 6.67 deg: in posture 2 x (1 - 6.67/20) s of the ramps
     assert hold.completed and hold.duration_s == pytest.approx(18.0 + 2 * (1 - (5 / 0.75) / 20), abs=0.1)
-    assert ev.cues.faults == []
+    assert ev.faults == []
 
 
 def test_superman_dropping_early_breaks_the_hold_and_says_why():
     ev = run(get_spec("superman"), sequence(superman_points(7.0), lambda a: prone_joints(arm_lift=a, leg_lift=a * 0.75)))
-    assert [f.cue for f in ev.cues.faults] == ["hold_short"]
-    assert ev.hold.holds[0].broke_because == "legs lowered"
+    assert [f.cue for f in ev.faults] == ["hold_short"]
+    assert ev.holds[0].broke_because == "legs lowered"
 
 
 def test_hold_still_held_when_the_video_ends_is_not_a_short_hold():
     """The recording stopped, not the person: the hold is reported unfinished, without "hold longer"."""
     points = [(0, 0.0), (2.0, 0.0), (3.0, 20.0), (8.0, 20.0)]  # the clip ends 5 s into the hold
     ev = run(get_spec("superman"), sequence(points, lambda a: prone_joints(arm_lift=a, leg_lift=a * 0.75)))
-    [hold] = ev.hold.holds
+    [hold] = ev.holds
     assert not hold.completed and hold.broke_because == "session ended" and hold.duration_s > 4.0
-    assert ev.cues.faults == []
+    assert ev.faults == []
 
 
 def test_cue_needing_a_hidden_landmark_is_not_judged_not_failed():
@@ -131,7 +131,7 @@ def test_cue_needing_a_hidden_landmark_is_not_judged_not_failed():
         f.xy[[27, 28]] = np.nan  # ankles out of frame
     ev = run(get_spec("wall_squat"), frames)
     assert ev.rep_count == 0  # the knee angle needs the ankle: nothing counted, nothing faulted
-    assert ev.cues.faults == []
+    assert ev.faults == []
 
 
 def test_wrong_view_cue_is_not_judged_with_reason():
@@ -167,7 +167,7 @@ def test_view_variant_of_a_cue_covers_its_view_so_no_not_judged_is_reported():
     book = CueBook(get_spec("pull_up").cues)
     metrics = {"chin": -0.2, "elbow": 120.0, "feet_sway": 0.0, "knee": 175.0}
     for view, silent in (("front", True), ("oblique", False)):
-        ctx = CueContext(t=1.0, dt=0.1, view=view, phase=RepPhase.ECCENTRIC, rep_index=1, hold_index=None, attempt=1)
+        ctx = CueContext(t=1.0, view=view, phase=RepPhase.ECCENTRIC, rep_index=1, hold_index=None, attempt=1)
         _, _, not_judged = book.update(metrics, ctx)
         assert ("swinging" not in not_judged) is silent, (view, not_judged)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from formcoach.consumer import Consumer
-from formcoach.core import ActiveCue, CueRaised, Fault, FrameResult, Severity
+from formcoach.core import ActiveCue, CueRaised, Fault, FrameResult, Severity, fault_of
 from formcoach.overlay import FAULT_SHOW_S, Overlay, format_value, plural
 from formcoach.specs import get_spec
 from synthetic import frame_from_joints, prone_joints
@@ -123,8 +123,8 @@ def test_fault_shown_after_each_faulty_rep_and_timed_at_its_worst_frame(name, re
     thumbs = FaultThumbnails(tmp_path, lambda image, result, fault: (pictured.append((fault.cue, result.t)), image)[1])
     analyse_file(SAMPLES / f"{name}.mp4", spec, [log, thumbs], landmarks=track)  # the video's frames, the cached pose
     expected = set(truth["expected_faults"])
-    raised = [(t, ev.fault) for t, _, events in log.frames for ev in events
-              if isinstance(ev, CueRaised) and ev.fault.cue in expected]
+    raised = [(t, fault) for t, _, events in log.frames for fault in map(fault_of, events)
+              if fault is not None and fault.cue in expected]
     faulty_reps = [r for r in truth["reps"] if expected & set(r["faults"])]
     assert len(raised) == len(faulty_reps), raised
     fps = truth["fps"]

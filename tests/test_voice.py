@@ -40,15 +40,19 @@ def rep(t: float, n: int) -> RepCompleted:
 
 
 def partial(t: float, cue: str = "too_shallow", message: str = "Slide lower") -> PartialRep:
-    return PartialRep(t, Rep(1, t - 2, t, t - 1, 120.0, 170.0, Tempo(1, 0, 1)), cue, message)
+    return PartialRep(t, Rep(1, t - 2, t, t - 1, 120.0, 170.0, Tempo(1, 0, 1), partial_cue=cue),
+                      Fault(cue, message, t - 1, 170.0, Severity.WARNING))
 
 
-def raised(t: float, cue: str, message: str, severity: Severity = Severity.WARNING, hold: int | None = None) -> CueRaised:
-    return CueRaised(t, Fault(cue, message, t, 0.0, severity, hold=hold))
+def raised(t: float, cue: str, message: str, severity: Severity = Severity.WARNING) -> CueRaised:
+    return CueRaised(t, Fault(cue, message, t, 0.0, severity))
 
 
 def hold_ended(t: float, start: float, target: float, broke: str | None = None, index: int = 1) -> HoldEnded:
-    return HoldEnded(t, Hold(index, start, t, target, broke))
+    """A hold over at `t`; broken short by the person (`broke` other than "session ended") it carries its fault."""
+    short = broke is not None and broke != "session ended"
+    fault = Fault("hold_short", "Hold it longer", t, t - start, Severity.WARNING, hold=index) if short else None
+    return HoldEnded(t, Hold(index, start, t, target, broke), fault)
 
 
 def timeline(end_s: float, events: Iterable = (), *, pose: Callable[[float], bool] = lambda t: True,
@@ -104,11 +108,9 @@ def test_rep_goes_before_a_cue_raised_in_the_same_frame_and_the_cue_follows():
     assert out == [(1.0, "one"), (1.7, "Don't swing")]
 
 
-def test_partial_rep_says_its_message_once_not_the_echoed_fault_and_no_rep_within_cooldown():
+def test_partial_rep_says_its_message_and_no_rep_within_cooldown():
     msg = "Pull higher: get your chin over the bar"
-    events = [partial(1.0, "chin_below_bar", msg), raised(1.0, "chin_below_bar", msg),
-              partial(5.0, "chin_below_bar", msg), raised(5.0, "chin_below_bar", msg),
-              partial(10.0, "chin_below_bar", msg), raised(10.0, "chin_below_bar", msg)]
+    events = [partial(1.0, "chin_below_bar", msg), partial(5.0, "chin_below_bar", msg), partial(10.0, "chin_below_bar", msg)]
     assert said(timeline(12, events)) == [(1.0, msg), (5.0, NO_REP), (10.0, msg)]
 
 
@@ -216,10 +218,8 @@ def test_hold_elapsed_frozen_by_a_dropout_says_only_the_latest_point():
     assert said(frames) == [(1.0, "Hold"), (12.0, "Ten seconds left"), (15.0, "Five seconds left"), (20.0, "Done")]
 
 
-def test_short_hold_says_why_once_and_not_the_echoed_fault():
-    events = [HoldStarted(1.0, 0.0, 15.0), hold_ended(4.0, 0.0, 15.0, "legs lowered"),
-              raised(4.0, "hold_short", "Hold it longer", hold=1)]
-    events[-1] = CueRaised(4.0, Fault("hold_short", "Hold it longer", 4.0, 4.0, Severity.WARNING, hold=1))
+def test_short_hold_says_why_once():
+    events = [HoldStarted(1.0, 0.0, 15.0), hold_ended(4.0, 0.0, 15.0, "legs lowered")]
     frames = timeline(8, events, hold=lambda t: t if 1.0 <= t < 4.0 else None, target=15.0)
     assert said(frames) == [(1.0, "Hold"), (4.0, "Hold ended early: legs lowered")]
 
@@ -260,8 +260,7 @@ def test_hold_set_end_from_closing_events():
 def test_session_ending_mid_hold_is_not_called_early():
     s = CueScheduler()
     said(timeline(5, [HoldStarted(1.0, 0.0, 15.0)], hold=lambda t: t if t >= 1.0 else None, target=15.0), s)
-    closing = [hold_ended(5.1, 0.0, 15.0, "session ended"),
-               CueRaised(5.1, Fault("hold_short", "Hold it longer", 5.1, 5.1, Severity.WARNING, hold=1))]
+    closing = [hold_ended(5.1, 0.0, 15.0, "session ended")]
     assert [u.text for u in s.flush(closing)] == ["Set done: longest hold five seconds"]
 
 
