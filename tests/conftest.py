@@ -85,3 +85,9 @@ def realistic_sessions(tmp_path_factory):
     from test_report_html import realistic_reports
 
     return realistic_reports(tmp_path_factory.mktemp("sessions"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first (stable order otherwise): with xdist, a long test handed out last
+    kept one test process busy for up to a minute after the other had finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

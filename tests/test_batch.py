@@ -142,6 +142,7 @@ def pool_run(tmp_path_factory) -> tuple[Path, Path, int, list[str]]:
 same_worker = pytest.mark.xdist_group("batch_pool_run")
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @same_worker
 def test_cli_analyses_a_folder_with_two_jobs(pool_run):
@@ -155,6 +156,7 @@ def test_cli_analyses_a_folder_with_two_jobs(pool_run):
     assert (out / "index.html").read_text().count("/report.html") == 2
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @same_worker
 def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(pool_run, tmp_path):

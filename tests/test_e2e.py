@@ -79,6 +79,7 @@ def test_no_cache_without_a_clip():
     assert sorted(p.stem for p in LANDMARKS.glob("*.npz") if p.stem not in CLIPS) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REAL_MODEL_CLIPS)
 def test_real_model_agrees_with_the_cache(name: str):
     from formcoach.landmarks import TrackBuilder
@@ -150,6 +151,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 LIVE_CLIP = "pull_up_good_front"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(LIVE_CLIP not in CLIPS, reason="sample not rendered")
 def test_live_headless_from_file_counts_like_analyze(tmp_path: Path):
     """Live mode with a file as a fake camera (real frame rate) gives the same result as analyze."""
@@ -171,6 +173,7 @@ def test_live_headless_from_file_counts_like_analyze(tmp_path: Path):
     assert "one" in said and "Set done" in said  # what the coach would have said, with source times
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("wall_squat_short_hold" not in CLIPS, reason="sample not rendered")
 def test_analyze_cli_writes_report_video_and_csv(tmp_path: Path):
     # the clip's landmark cache stands in for the model (the model runs in the tests around); a wall squat
@@ -187,6 +190,7 @@ def test_analyze_cli_writes_report_video_and_csv(tmp_path: Path):
     assert "reps: 2" in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("empty_room" not in CLIPS, reason="sample not rendered")
 def test_nobody_in_view_is_bad_input_but_keeps_the_report(tmp_path: Path):
     proc = _cli("analyze", "sample_videos/empty_room.mp4", "--exercise", "hip_hinge", "--out", str(tmp_path), cwd=tmp_path)

@@ -35,6 +35,7 @@ def wheel(tmp_path_factory) -> Path:
     return next(out.glob("formcoach-*.whl"))
 
 
+@pytest.mark.slow
 @pytest.mark.one_python  # a py3-none-any wheel: the same files whichever Python builds it
 def test_wheel_carries_every_spec_and_routine(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())

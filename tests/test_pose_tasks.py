@@ -133,6 +133,7 @@ def test_tasks_model_closed_or_not_exits_without_noise(tmp_path):
     assert (run.returncode, run.stdout, run.stderr) == (0, "done\n", "")
 
 
+@pytest.mark.slow
 @needs_legacy
 @pytest.mark.e2e
 def test_tasks_backend_matches_the_legacy_model_on_a_sample(monkeypatch):
@@ -172,6 +173,7 @@ def test_repeated_timestamps_are_nudged_forward():
         pose.close()
 
 
+@pytest.mark.slow
 @pytest.mark.tasks
 @pytest.mark.e2e
 @pytest.mark.skipif(not TASKS_DEFAULT, reason="CI's Python 3.13 run (Tasks is the default backend there)")

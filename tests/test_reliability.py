@@ -244,6 +244,7 @@ def _live(out: Path, **kw) -> subprocess.Popen:
          "--headless", "--go", "--no-voice", "--out", str(out)], cwd=REPO, stderr=subprocess.PIPE, text=True, **kw)
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_live_sigterm_after_rep_1_leaves_a_report_with_it(tmp_path):
     proc = _live(tmp_path, stdout=subprocess.PIPE)
@@ -260,6 +261,7 @@ def test_live_sigterm_after_rep_1_leaves_a_report_with_it(tmp_path):
     assert all(line.startswith("formcoach:") for line in err.splitlines()), err  # (12) no INFO:/W0000 lines
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_live_with_stdout_closed_after_3_lines_still_writes_its_report(tmp_path):
     proc = _live(tmp_path, stdout=subprocess.PIPE)
@@ -563,6 +565,7 @@ def test_second_person_in_the_picture_is_said(people, warned):
         assert "another person (or a mirror image) was in the picture (first at 0.0 s, in 6 of 6 checks)" in check.warning()
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_two_people_side_by_side_are_warned_about(tmp_path):
     """The issue's case: wall squat asked, two people side by side; the model follows the other one."""

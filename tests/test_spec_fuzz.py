@@ -102,6 +102,7 @@ def fuzz_garbled_bytes(name, junk, where):
         pass
 
 
+@pytest.mark.slow
 @pytest.mark.one_python  # the spec loader is pure Python: fuzzed once, on CI's main Python
 def test_fuzzed_specs_raise_only_spec_error_within_a_minute():
     """Both fuzzers above (mutated specs, garbled bytes), run once and timed together: the issue's budget.

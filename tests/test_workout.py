@@ -295,6 +295,7 @@ def test_playlist_source_names_a_missing_file(tmp_path: Path):
 SAMPLES = ROOT / "sample_videos"
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
     """wall squat 1 x 2 reps, rest 1 s, superman 1 x 5 s hold: setup → set → rest → next, headless.
