@@ -91,12 +91,14 @@ def guess_exercise(video: Path, catalog_ids: Iterable[str]) -> str | None:
 
 
 def plan_jobs(videos: Sequence[Path], root: Path, exercise: str | None, catalog_ids: Iterable[str],
-              common: Sequence[str] = (), analyze_opts: Sequence[str] = ()) -> list[BatchJob]:
+              common: Sequence[str] = (), analyze_opts: Sequence[str] = (), landmarks: Path | None = None) -> list[BatchJob]:
     """One job per video, each into `root/<file name>` (`-2`, `-3`... when two videos share a name).
 
     Args:
         common: options before the subcommand (e.g. `--specs DIR`).
         analyze_opts: options of `analyze` given to every video (e.g. `--level`, `--no-video`).
+        landmarks: a folder of recorded landmarks, `<video name>.npz` per video (as `sample_videos/landmarks/`):
+            each video replays its file instead of running the pose model (a missing one fails that video alone).
     """
     ids = list(catalog_ids)
     jobs, used = [], set()
@@ -107,7 +109,8 @@ def plan_jobs(videos: Sequence[Path], root: Path, exercise: str | None, catalog_
         used.add(name)
         ex = exercise or guess_exercise(video, ids)
         out = root / name
-        argv = (*common, "analyze", str(video), "--exercise", ex or "", "--out", str(out), "--quiet", *analyze_opts)
+        replay = ("--landmarks", str(landmarks / f"{video.stem}.npz")) if landmarks is not None else ()
+        argv = (*common, "analyze", str(video), "--exercise", ex or "", "--out", str(out), "--quiet", *replay, *analyze_opts)
         jobs.append(BatchJob(str(video), ex, str(out), argv))
     return jobs
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from formcoach.cli_args import build_parser
-from formcoach.errors import FormcoachError, OutputError, SessionCrashed, SpecError
+from formcoach.errors import FormcoachError, OutputError, SessionCrashed, SourceError, SpecError
 from formcoach.specs import ExerciseSpec, get_spec, load_spec_file
 
 if TYPE_CHECKING:
@@ -194,15 +194,16 @@ def cmd_analyze_batch(args: argparse.Namespace) -> int:
     total and an index page. Exit 0 when every video was analysed, 2 when some failed."""
     from formcoach import batch
 
-    if args.landmarks:
-        raise SpecError("--landmarks replays one video's landmarks: give one video")
+    landmarks = Path(args.landmarks) if args.landmarks else None
+    if landmarks is not None and not landmarks.is_dir():
+        raise SourceError(f"{landmarks}: with several videos, --landmarks is a folder holding <video name>.npz for each")
     videos = batch.expand_inputs(args.video)
     root = Path(args.out) if args.out else Path("formcoach-out") / time.strftime("batch-%Y%m%d-%H%M%S")
     common = [*(["--specs", args.specs] if args.specs else []), *(["--no-history"] if args.no_history else []),
               *(["--pose-backend", args.pose_backend] if args.pose_backend else [])]
     opts = [*(["--level", args.level] if args.level else []),
             *(f"--{name.replace('_', '-')}" for name in ("no_video", "save_landmarks", "force") if getattr(args, name))]
-    jobs = batch.plan_jobs(videos, root, args.exercise, _catalog(args), common, opts)
+    jobs = batch.plan_jobs(videos, root, args.exercise, _catalog(args), common, opts, landmarks)
     results = batch.run_batch(jobs, main, root, args.jobs or batch.default_jobs(), args.ray)
     return EXIT_OK if all(r.ok for r in results) else EXIT_BAD_INPUT
 

@@ -83,7 +83,8 @@ def _add_session_commands(sub: Any) -> None:
     p.add_argument("--save-landmarks", action="store_true", help="also save raw landmarks (landmarks.npz) for replay")
     p.add_argument("--landmarks", metavar="FILE.npz",
                    help="replay landmarks saved by --save-landmarks instead of running the pose model "
-                        "(re-analyse a session with other settings in seconds)")
+                        "(re-analyse a session with other settings in seconds); several videos: a folder "
+                        "holding VIDEO_NAME.npz for each (e.g. sample_videos/landmarks)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stdout")
     p.add_argument("--force", action="store_true", help="replace a report already in the output folder")
     _add_voice_args(p, "off")

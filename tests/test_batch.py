@@ -16,6 +16,7 @@ from formcoach.errors import SourceError
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_videos"
+LANDMARKS = SAMPLES / "landmarks"
 IDS = ["wall_squat", "squat", "hip_hinge", "seated_hip_hinge", "plank"]
 
 
@@ -120,11 +121,27 @@ def _two_clips(tmp_path: Path) -> Path:
     return folder
 
 
+def test_plan_jobs_with_a_landmarks_folder_replays_each_video_s_file(tmp_path):
+    jobs = plan_jobs([Path("x/squat_shallow.mp4"), Path("y/mine.mp4")], tmp_path, "squat", IDS, landmarks=LANDMARKS)
+    assert [j.argv[j.argv.index("--landmarks") + 1] for j in jobs] == [str(LANDMARKS / "squat_shallow.npz"), str(LANDMARKS / "mine.npz")]
+    assert "--landmarks" not in plan_jobs([Path("x/squat_shallow.mp4")], tmp_path, "squat", IDS)[0].argv
+
+
+def test_landmarks_for_several_videos_must_be_a_folder(tmp_path, capsys):
+    from formcoach.cli import main
+
+    clips = _two_clips(tmp_path)
+    assert main(["analyze", str(clips), "--landmarks", str(LANDMARKS / "squat_shallow.npz"), "--out", str(tmp_path / "out")]) == 2
+    assert "--landmarks is a folder" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def pool_run(tmp_path_factory) -> tuple[Path, Path, int, list[str]]:
-    """`analyze FOLDER --jobs 2` once on two real clips and a broken file (the real model, in a process
-    pool): (clips folder, out folder, exit code, stdout lines). The pool test checks it; the Ray test
-    compares its own run with it instead of running the pool again."""
+    """`analyze FOLDER --jobs 2` once on two clips and a broken file, in a process pool: (clips folder,
+    out folder, exit code, stdout lines). The pool test checks it; the Ray test compares its own run with it
+    instead of running the pool again. Each clip replays its committed landmark cache (`--landmarks
+    sample_videos/landmarks`): the point is the batch plumbing, and test_e2e keeps the real model honest
+    against those caches (the real model in the pool's workers made this fixture ~40 s of CPU)."""
     import contextlib
     import io
 
@@ -134,16 +151,17 @@ def pool_run(tmp_path_factory) -> tuple[Path, Path, int, list[str]]:
     clips, out, stdout = _two_clips(tmp), tmp / "pool", io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(stdout):
         mp.setenv("FORMCOACH_HISTORY", str(tmp / "history.sqlite3"))  # module scope: before the autouse per-test one
-        code = main(["analyze", str(clips), "--jobs", "2", "--no-video", "--out", str(out)])
+        code = main(["analyze", str(clips), "--jobs", "2", "--no-video", "--landmarks", str(LANDMARKS), "--out", str(out)])
     return clips, out, code, stdout.getvalue().splitlines()
 
 
 #: Both tests share `pool_run`: with `--dist loadgroup` (README test command) they run on one xdist worker.
+#: `one_python`: replayed landmarks, no pose backend involved; CI runs them on its main Python only.
 same_worker = pytest.mark.xdist_group("batch_pool_run")
 
 
 @pytest.mark.slow
-@pytest.mark.e2e
+@pytest.mark.one_python
 @same_worker
 def test_cli_analyses_a_folder_with_two_jobs(pool_run):
     _, out, code, lines = pool_run
@@ -152,12 +170,14 @@ def test_cli_analyses_a_folder_with_two_jobs(pool_run):
     assert len(progress) == 3 and sum("FAILED" in ln for ln in progress) == 1
     assert any(ln.startswith("3 videos: 2 ok, 1 failed") for ln in lines)
     for name, exercise in (("squat_shallow", "squat"), ("shrug_shallow", "shrug")):
-        assert json.loads((out / name / "report.json").read_text())["exercise"] == exercise
+        doc, truth = json.loads((out / name / "report.json").read_text()), json.loads((SAMPLES / f"{name}.json").read_text())
+        assert doc["exercise"] == exercise
+        assert (doc["rep_count"], len(doc["partial_reps"])) == (truth["expected_rep_count"], truth["expected_partial_reps"])
     assert (out / "index.html").read_text().count("/report.html") == 2
 
 
 @pytest.mark.slow
-@pytest.mark.e2e
+@pytest.mark.one_python
 @same_worker
 def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(pool_run, tmp_path):
     ray = pytest.importorskip("ray")
@@ -170,7 +190,8 @@ def test_ray_two_worker_cluster_gives_the_same_reports_as_the_pool(pool_run, tmp
     # (the same clip: 291 s for 20 s of CPU at nice 15, 47 s for 16 s at nice 0, load 8 on 2 cores).
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _system_config={"worker_niceness": 0})
     try:
-        assert main(["analyze", str(clips), "--ray", "--no-video", "--out", str(ray_out)]) == 2  # broken.mp4 fails alone
+        # broken.mp4 fails alone; the clips replay their landmark caches, as in `pool_run`
+        assert main(["analyze", str(clips), "--ray", "--no-video", "--landmarks", str(LANDMARKS), "--out", str(ray_out)]) == 2
     finally:
         ray.shutdown()
 
