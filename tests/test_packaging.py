@@ -4,6 +4,7 @@ venv and runs it outside the checkout.)"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """A wheel built from a copy of the sources (no build/ folder left in the checkout)."""
+    """A wheel built from a copy of the sources (no build/ folder left in the checkout); or, in CI, the wheel
+    `.ci/run` has just built from the checkout and ships to its outside-the-checkout stage (FORMCOACH_TEST_WHEEL)."""
+    if os.environ.get("FORMCOACH_TEST_WHEEL"):
+        return Path(os.environ["FORMCOACH_TEST_WHEEL"])
     src = tmp_path_factory.mktemp("src")
     for name in ("formcoach", "exercise_specs", "routines"):
         shutil.copytree(REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
