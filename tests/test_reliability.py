@@ -238,18 +238,21 @@ def test_closed_pipe_stops_the_session_quietly():
     stream.close()
 
 
-def _live(out: Path, **kw) -> subprocess.Popen:
+def _live(out: Path, clip: str, **kw) -> subprocess.Popen:
+    """A live session on a sample played in real time (the real model), with the exercise its name starts with.
+    Short clips with early reps: wall_squat_good (37 s) had its first rep at 11.2 s, and each test waited that long."""
+    exercise = json.loads((REPO / "sample_videos" / f"{clip}.json").read_text())["exercise"]
     return subprocess.Popen(
-        [sys.executable, "-m", "formcoach", "live", "-e", "wall_squat", "--source", "sample_videos/wall_squat_good.mp4",
+        [sys.executable, "-m", "formcoach", "live", "-e", exercise, "--source", f"sample_videos/{clip}.mp4",
          "--headless", "--go", "--no-voice", "--out", str(out)], cwd=REPO, stderr=subprocess.PIPE, text=True, **kw)
 
 
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_live_sigterm_after_rep_1_leaves_a_report_with_it(tmp_path):
-    proc = _live(tmp_path, stdout=subprocess.PIPE)
+    proc = _live(tmp_path, "squat_good", stdout=subprocess.PIPE)
     lines = []
-    for line in proc.stdout:  # wait for rep 1 (11.2 s into the clip), then kill
+    for line in proc.stdout:  # wait for rep 1 (3.8 s into the clip; rep 2 comes 2.9 s later), then kill
         lines.append(line)
         if " rep 1" in line:
             break
@@ -264,8 +267,8 @@ def test_live_sigterm_after_rep_1_leaves_a_report_with_it(tmp_path):
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_live_with_stdout_closed_after_3_lines_still_writes_its_report(tmp_path):
-    proc = _live(tmp_path, stdout=subprocess.PIPE)
-    for _ in range(3):
+    proc = _live(tmp_path, "arm_circles_good", stdout=subprocess.PIPE)
+    for _ in range(3):  # the header, rep 1 and rep 2 (3.4 s, 4.8 s); rep 3's line (6.5 s of 9.9) finds stdout closed
         proc.stdout.readline()
     proc.stdout.close()
     proc.wait(timeout=60)
