@@ -206,7 +206,6 @@ def test_analyze_cli_writes_report_video_and_csv(tmp_path: Path):
     assert "reps: 2" in proc.stdout
 
 
-@pytest.mark.slow
 @pytest.mark.skipif("empty_room" not in CLIPS, reason="sample not rendered")
 def test_nobody_in_view_is_bad_input_but_keeps_the_report(tmp_path: Path):
     # the clip's landmark cache (the model found nobody on any frame) stands in for the model: the point is

@@ -317,7 +317,6 @@ def recorded_playlist_pose(videos: list[Path]) -> ScriptedPose:
     return ScriptedPose(script)
 
 
-@pytest.mark.slow
 def test_two_exercise_workout_from_sample_videos(tmp_path: Path):
     """wall squat 1 x 2 reps, rest 1 s, superman 1 x 5 s hold: setup → set → rest → next, headless.
 
