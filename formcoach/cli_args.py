@@ -1,6 +1,6 @@
 """The `formcoach` command line: every command, its options, its help and examples (argparse only).
 
-`build_parser().parse_args(argv).command` names the command; `formcoach.cli` runs it.
+`build_parser().parse_args(argv).command` names the command; the `cli` module runs it (and nothing else imports `cli`).
 """
 
 from __future__ import annotations
