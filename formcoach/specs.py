@@ -116,8 +116,7 @@ def _parse_reps(rr: Reader, metrics: Mapping[str, MetricSpec], templates: dict[s
     ret_cue, ret_say = default_of(RepRule, "incomplete_return_cue"), default_of(RepRule, "incomplete_return_message")
     if rr.has("incomplete_return"):
         ir = rr.child("incomplete_return", rr.raw("incomplete_return"))
-        ret_cue, ret_say = ir.str("cue"), _text(ir, "say")
-        templates[ret_cue] = (ret_say, _text(ir, "short", ""))
+        ret_cue, ret_say = _rule_cue(ir, templates)
         ir.done()
     if partial["partial_after"] is not None and not (min(start, target) < partial["partial_after"] < max(start, target)):
         rr.fail(f"partial.after {partial['partial_after']} must lie between start {start} and target {target}", "partial")
@@ -140,12 +139,19 @@ def _parse_partial(rr: Reader, templates: dict[str, tuple[str, str]]) -> dict[st
     out = {name: default_of(RepRule, name) for name in ("partial_cue", "partial_message", "partial_after", "partial_at_end")}
     if rr.has("partial"):
         pr = rr.child("partial", rr.raw("partial"))
-        out["partial_cue"], out["partial_message"] = pr.str("cue"), _text(pr, "say")
-        templates[out["partial_cue"]] = (out["partial_message"], _text(pr, "short", ""))
+        out["partial_cue"], out["partial_message"] = _rule_cue(pr, templates)
         out["partial_after"] = pr.num("after", None)
         out["partial_at_end"] = pr.flag("at_end", out["partial_at_end"])
         pr.done()
     return out
+
+
+def _rule_cue(r: Reader, templates: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """The cue a rep or hold rule raises (`cue`, `say`, `short`): its id and message; its texts as
+    written go to `templates` (rendered per level later)."""
+    cue, say = r.str("cue"), _text(r, "say")
+    templates[cue] = (say, _text(r, "short", ""))
+    return cue, say
 
 
 def _parse_fallback(fr: Reader, metrics: Mapping[str, MetricSpec], rep_metric: str) -> RepFallback:
@@ -165,8 +171,7 @@ def _parse_hold(hr: Reader, metrics: Mapping[str, MetricSpec], templates: dict[s
     short_cue, short_say = default_of(HoldRule, "short_cue"), default_of(HoldRule, "short_message")
     if hr.has("short"):
         sr = hr.child("short", hr.raw("short"))
-        short_cue, short_say = sr.str("cue"), _text(sr, "say")
-        templates[short_cue] = (short_say, _text(sr, "short", ""))
+        short_cue, short_say = _rule_cue(sr, templates)
         sr.done()
     rule = HoldRule(
         target_s=hr.seconds("target_s", positive=True),
