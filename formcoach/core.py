@@ -237,11 +237,7 @@ Event = Union[RepCompleted, PartialRep, HoldStarted, HoldEnded, CueRaised, CueCl
 def fault_of(event: Event) -> Fault | None:
     """The fault an event reports, if any: each fault is carried by exactly one event (a cue raised,
     a partial rep, a hold broken short), so listing these in event order lists the session's faults."""
-    if isinstance(event, (CueRaised, PartialRep)):
-        return event.fault
-    if isinstance(event, HoldEnded):
-        return event.fault
-    return None
+    return event.fault if isinstance(event, (CueRaised, PartialRep, HoldEnded)) else None
 
 
 @dataclass(frozen=True, slots=True)

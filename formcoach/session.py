@@ -165,13 +165,10 @@ class SessionRecorder(Consumer):
         self._rep_of_attempt: dict[int, int] = {}
         self._faults: list[Fault] = []
         self._not_judged_s: dict[tuple[str, str], float] = {}
-        self._first_t: float | None = None
-        self._last_t: float | None = None
 
     def on_frame(self, image: np.ndarray | None, result: FrameResult) -> None:
-        dt = 0.0 if self._last_t is None else max(result.t - self._last_t, 0.0)
-        self._first_t = result.t if self._first_t is None else self._first_t
-        self._last_t = result.t
+        times = self.record.t
+        dt = max(result.t - times[-1], 0.0) if times else 0.0
         self.record.add(result)
         for cue, reason in result.not_judged.items():
             self._not_judged_s[cue, reason] = self._not_judged_s.get((cue, reason), 0.0) + dt
@@ -195,7 +192,8 @@ class SessionRecorder(Consumer):
     @property
     def end_t(self) -> float:
         """When the stream ended: one frame after the last one seen."""
-        return 0.0 if self._last_t is None else self._last_t + 1.0 / self.record.fps
+        times = self.record.t
+        return times[-1] + 1.0 / self.record.fps if times else 0.0
 
     def finish(self, warnings: Iterable[str] = ()) -> SessionRecord:
         """The record, once the end's events are in: faults tied to their reps, times, confidence."""
@@ -205,7 +203,7 @@ class SessionRecorder(Consumer):
             for f in self._faults
         ]
         record.not_judged = [NotJudged(cue, reason, s) for (cue, reason), s in self._not_judged_s.items()]
-        record.duration_s = self.end_t - (self._first_t or 0.0)  # a set inside a workout starts later than 0
+        record.duration_s = self.end_t - (record.t[0] if record.t else 0.0)  # a set inside a workout starts later than 0
         record.warnings += list(warnings)
         record.count_confidence = _judge_count(record)
         return record
