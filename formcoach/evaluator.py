@@ -74,14 +74,17 @@ class Evaluator:
         in_rep = bool(self.reps and self.reps.in_rep)
         holding = bool(self.hold and self.hold.holding)
         metrics = self.bank.update(frame, side, in_rep=in_rep, holding=holding)
+        at_edge = self.bank.at_edge(frame, side) if frame is not None and self.spec.cues else {}
+        judged = {name: math.nan if name in at_edge else value for name, value in metrics.items()} if at_edge else metrics
         rep_value = math.nan
         if self.reps is not None:
             rep_value = self._rep_value(metrics)
-            events += self._count(t, metrics, rep_value, view)
+            events += self._count(t, metrics, judged, rep_value, view)
         if self.hold is not None:
             events += self._time_hold(t, metrics)
 
-        cue_events, active, not_judged = self.cues.update(metrics, self._cue_context(t, view, frame, side, metrics))
+        context = self._cue_context(t, view, frame, side, metrics, at_edge)
+        cue_events, active, not_judged = self.cues.update(judged, context)
         events += cue_events
         return FrameResult(
             t=t,
@@ -119,11 +122,13 @@ class Evaluator:
 
     # -- internals --
 
-    def _count(self, t: float, metrics: Mapping[str, float], rep_value: float, view: View | None) -> list[Event]:
-        """Feed the rep counter; keep the rep's per-frame values for the rules judged at its end."""
+    def _count(self, t: float, metrics: Mapping[str, float], judged: Mapping[str, float], rep_value: float,
+               view: View | None) -> list[Event]:
+        """Feed the rep counter; keep the rep's per-frame values for the rules judged at its end
+        (`judged`: the metrics with those cues may not judge this frame set to NaN)."""
         assert self.reps is not None  # called only when the spec counts reps
         if self.reps.in_rep:
-            for name, value in metrics.items():
+            for name, value in judged.items():
                 self._rep_series.setdefault(name, []).append(value)
             self._rep_at_target.append(self.reps.phase == RepPhase.TARGET)
             self._rep_times.append(t)
@@ -145,7 +150,7 @@ class Evaluator:
         return events
 
     def _cue_context(self, t: float, view: View | None, frame: PoseFrame | None, side: Side,
-                     metrics: Mapping[str, float]) -> CueContext:
+                     metrics: Mapping[str, float], at_edge: Mapping[str, str]) -> CueContext:
         rep_in_progress = self.reps is not None and self.reps.in_rep
         return CueContext(
             t=t, view=view,
@@ -153,7 +158,7 @@ class Evaluator:
             rep_index=self.reps.current_index if rep_in_progress and self.reps is not None else None,
             hold_index=len(self.hold.holds) + 1 if self.hold is not None and self.hold.holding else None,
             attempt=self._attempt if rep_in_progress else None,
-            reasons=self._reasons(frame, side, metrics),
+            reasons={**self._reasons(frame, side, metrics), **at_edge},
         )
 
     def _rep_value(self, metrics: Mapping[str, float]) -> float:

@@ -15,9 +15,16 @@ import numpy as np
 from formcoach.core import PoseFrame, Side
 from formcoach.metric_base import Sample, Segment
 from formcoach.metric_kinds import MetricSpec, dependency_order
-from formcoach.points import SidePick, SideRule, side_for
+from formcoach.points import SidePick, SideRule, side_for, torso_length
 
 NAN = float("nan")
+#: A landmark closer to the picture's border than this many torso lengths is where MediaPipe puts a body
+#: part the frame cuts off: a shoe half out of the picture gets its toe point squeezed inside the border,
+#: and a "heel lift" appears that is not there (real footage: formfit_squat1, the near foot cut by the
+#: bottom edge: the cue fired on every rep with a band of 0.03, on two at 0.07, on none from 0.1; 0.2
+#: leaves a margin). In torso lengths, so the band scales with the body in the picture, not with
+#: the resolution. Cues do not judge a metric measured on such a point; counting still uses it.
+EDGE_BAND_TORSO = 0.2
 #: How `side: mean | max | min` combine the two sides (a side that is not seen is left out).
 _COMBINE: Mapping[SideRule | SidePick, Callable[[np.ndarray], Any]] = {SideRule.MEAN: np.nanmean, SideRule.MAX: np.nanmax, SideRule.MIN: np.nanmin}
 
@@ -70,6 +77,38 @@ class MetricBank:
                 value = self._medians[name](value)
             values[name] = value
         return values
+
+    def at_edge(self, frame: PoseFrame, side: str, band: float = EDGE_BAND_TORSO) -> dict[str, str]:
+        """{metric: why it is not judged} for the metrics measured on a landmark at the picture's border.
+
+        The landmarks are those of the side the metric's rule picks (both sides for `mean`, `max`, `min`
+        and picks), and of the metrics it is computed from.
+        """
+        margin = band * torso_length(frame)
+        if margin != margin:
+            return {}
+        size = np.asarray(frame.image_size, dtype=np.float64)
+        with np.errstate(invalid="ignore"):  # NaN (unseen) compares False: not at the edge
+            edge = np.any((frame.xy < margin) | (frame.xy > size - margin), axis=1)
+        if not edge.any():
+            return {}
+        near = Side(side)
+        out: dict[str, str] = {}
+        for name in self.metrics:
+            parts = [p for p, lm in self._landmarks(name, near) if edge[lm]]
+            if parts:
+                out[name] = f"{', '.join(dict.fromkeys(parts))} at the edge of the picture"
+        return out
+
+    def _landmarks(self, name: str, near: Side, depth: int = 0) -> list[tuple[str, int]]:
+        """(body part, landmark) pairs metric `name` is measured on, on the side(s) its rule takes."""
+        m = self.metrics[name]
+        chosen = side_for(m.side, near) if m.kind.sided else near
+        sides = (chosen,) if chosen is not None else (Side.LEFT, Side.RIGHT)
+        pairs = [(p.part, int(lm)) for p in m.kind.points for s in sides for lm in p.landmarks(s)]
+        if depth < len(self.metrics):  # a spec's metrics form no cycle (checked at load); this only bounds it
+            pairs += [pair for ref in m.kind.refs for pair in self._landmarks(ref, near, depth + 1)]
+        return pairs
 
     def why_nan(self, name: str, frame: PoseFrame, side: str) -> str:
         """Why metric `name` is NaN on a frame with a pose, in words for the user."""
