@@ -145,7 +145,8 @@ class Evaluator:
         assert self.hold is not None and self.spec.hold is not None  # a hold timer exists only for a spec with a hold
         in_posture, failing = posture_state(self.spec.hold.posture, metrics)
         events: list[Event] = []
-        for ev in self.hold.update(t, in_posture, failing):
+        values = tuple(metrics.get(c.metric, math.nan) for c in self.spec.hold.posture)
+        for ev in self.hold.update(t, in_posture, failing, values):
             events += self._on_hold_event(ev)
         return events
 

@@ -5,7 +5,9 @@ Pure Python; imports neither cv2 nor mediapipe.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
+from typing import Sequence
 
 from formcoach.core import Event, Hold, HoldEnded, HoldStarted
 
@@ -28,6 +30,9 @@ class HoldRule:
         min_s: shorter in-posture stretches are not holds at all (passing through); seconds.
         short_cue: cue id the evaluator raises for a hold that ended before `target_s`.
         short_message: what to tell the user about that.
+        still_within: a hold starts only once the posture's values (the caller's, e.g. its angles in
+            degrees) have stayed within this range for `min_s`: moving through the posture, as in a
+            dynamic variant of the exercise, is not holding it. None: no stillness asked.
     """
 
     target_s: float
@@ -35,11 +40,14 @@ class HoldRule:
     min_s: float = 1.0
     short_cue: str = "hold_short"
     short_message: str = "Hold it longer"
+    still_within: float | None = None
 
     def __post_init__(self) -> None:
         if self.target_s <= 0 or self.grace_s < 0 or self.min_s < 0:
             raise ValueError(f"HoldRule: need target_s > 0, grace_s >= 0, min_s >= 0, got "
                              f"{self.target_s}, {self.grace_s}, {self.min_s}")
+        if self.still_within is not None and not self.still_within > 0:
+            raise ValueError(f"HoldRule: need still_within > 0 (or None), got {self.still_within}")
 
 
 class HoldTimer:
@@ -59,6 +67,9 @@ class HoldTimer:
     - `broke_because` (only on holds shorter than `target_s`) is the first `failing` reason given
       during the dropout that ended the hold, else `LEFT_POSTURE` / `NOT_JUDGED`; `finish()` on a
       hold still in posture gives `SESSION_ENDED`.
+    - With `still_within`, the run's start moves forward while the posture values seen since it
+      spread wider than that (the person still moving into, or through, the posture): the hold
+      starts after `min_s` of a still posture and is back-dated to the first still frame.
     - `t` must not decrease.
     """
 
@@ -76,6 +87,7 @@ class HoldTimer:
         self._last_in = 0.0  # last frame in posture of the current run
         self._started = False  # HoldStarted emitted for this run
         self._reason: str | None = None  # why the current dropout happened (None: not in one)
+        self._unsettled: deque[tuple[float, Sequence[float]]] = deque()  # in-posture frames before the start
 
     @property
     def holding(self) -> bool:
@@ -94,13 +106,15 @@ class HoldTimer:
         """Finished holds, in order (a copy)."""
         return list(self._holds)
 
-    def update(self, t: float, in_posture: bool | None, failing: str | None = None) -> tuple[Event, ...]:
+    def update(self, t: float, in_posture: bool | None, failing: str | None = None,
+               values: Sequence[float] = ()) -> tuple[Event, ...]:
         """Feed one frame.
 
         Args:
             t: source time, seconds (non-decreasing).
             in_posture: the posture predicate; None = cannot be judged this frame (a dropout).
             failing: which condition failed when not in posture (e.g. "legs lowered"), if known.
+            values: the posture's measures this frame (used with `still_within`).
         Returns:
             `HoldStarted` / `HoldEnded` events that happened at this frame.
         """
@@ -120,10 +134,20 @@ class HoldTimer:
                 self._run_start = t
             self._last_in = t
             self._reason = None
+            if not self._started and self.rule.still_within is not None:
+                self._run_start = self._settled_since(t, values, self.rule.still_within)
             if not self._started and t - self._run_start >= self.rule.min_s:
                 self._started = True
                 events.append(HoldStarted(t=t, start_s=self._run_start, target_s=self.rule.target_s))
         return tuple(events)
+
+    def _settled_since(self, t: float, values: Sequence[float], within: float) -> float:
+        """The first frame from which every posture value, up to `t`, stays within `within`."""
+        frames = self._unsettled
+        frames.append((t, values))
+        while len(frames) > 1 and any(max(v) - min(v) > within for v in zip(*(vals for _, vals in frames))):
+            frames.popleft()
+        return frames[0][0]
 
     def finish(self, t: float) -> tuple[Event, ...]:
         """End of video/session at `t`: close an open hold (end_s = its last frame in posture)."""

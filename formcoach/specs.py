@@ -177,6 +177,7 @@ def _parse_hold(hr: Reader, metrics: Mapping[str, MetricSpec], templates: dict[s
         target_s=hr.seconds("target_s", positive=True),
         grace_s=hr.seconds("grace_s", default_of(HoldRule, "grace_s")),
         min_s=hr.seconds("min_s", default_of(HoldRule, "min_s")),
+        still_within=hr.num("still_within", None, positive=True),
         short_cue=short_cue,
         short_message=short_say,
     )
@@ -319,6 +320,7 @@ def documented_defaults() -> list[tuple[str, Any, str]]:
     rows += [("reps.partial.after", default_of(RepRule, "partial_after"), f"{DEFAULT_PARTIAL_FRACTION:g} of the way from start to target"),
              ("reps.partial.at_end", default_of(RepRule, "partial_at_end"), "")]
     rows += [(f"hold.{key}", default_of(HoldRule, key), "") for key in ("grace_s", "min_s")]
+    rows += [("hold.still_within", default_of(HoldRule, "still_within"), "no stillness asked")]
     rows += [(f"hold.short.{key}", default_of(HoldRule, name), "without a `short` block") for key, name in
              (("cue", "short_cue"), ("say", "short_message"))]
     rows += [(f"cues[].{key}", default_of(CueSpec, key), "") for key in ("severity", "persist_s", "during")]

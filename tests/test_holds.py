@@ -177,3 +177,42 @@ def test_reset() -> None:
 def test_bad_rules_are_rejected(kwargs) -> None:
     with pytest.raises(ValueError):
         HoldRule(**kwargs)
+
+
+def _feed_values(rule: HoldRule, t: np.ndarray, angle: np.ndarray, low: float) -> list:
+    """One posture value (an angle) is the whole posture: in posture while above `low`."""
+    timer = HoldTimer(rule)
+    events = []
+    for ti, a in zip(t, angle):
+        events += timer.update(float(ti), bool(a > low), None, (float(a),))
+    return events + list(timer.finish(float(t[-1])))
+
+
+def test_moving_through_the_posture_is_not_a_hold_when_stillness_is_asked() -> None:
+    # A dynamic variant: the limb sweeps 0 -> 40 -> 0 deg every 3 s and spends ~2.3 s of each sweep
+    # above 5 deg, longer than min_s, but never stops there.
+    t = np.arange(0, 12, DT)
+    sweep = 20 - 20 * np.cos(2 * np.pi * t / 3.0)
+    rule = HoldRule(target_s=5.0, still_within=8.0)
+    assert [e for e in _feed_values(rule, t, sweep, 5.0) if isinstance(e, HoldStarted)] == []
+    loose = HoldRule(target_s=5.0)  # without the stillness rule each pass is a (short) hold
+    assert len([e for e in _feed_values(loose, t, sweep, 5.0) if isinstance(e, HoldStarted)]) == 4
+
+
+def test_a_still_hold_starts_at_its_first_still_frame() -> None:
+    # 1 s lifting 0 -> 30 deg, then held at 30 (+-1 deg wobble) for 6 s, then lowered.
+    t = np.arange(0, 8, DT)
+    angle = np.where(t < 1, 30 * t, 30 + np.sin(7 * t))
+    angle = np.where(t > 7, 0.0, angle)
+    events = _feed_values(HoldRule(target_s=5.0, still_within=8.0), t, angle, 10.0)
+    started = [e for e in events if isinstance(e, HoldStarted)]
+    ended = [e for e in events if isinstance(e, HoldEnded)]
+    assert len(started) == 1 and len(ended) == 1
+    # In posture from 0.34 s (10 deg); still (within 8 deg of 30) from ~0.77 s.
+    assert 0.7 <= ended[0].hold.start_s <= 0.85
+    assert ended[0].hold.completed
+
+
+def test_still_within_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="still_within"):
+        HoldRule(target_s=5.0, still_within=0.0)
