@@ -66,8 +66,8 @@ def _hold_mask(rule, cols: dict[str, np.ndarray]) -> np.ndarray:
     """Per-frame hold truth: a callable on the truth columns (family modules) or a named rule."""
     if callable(rule):
         return np.asarray(rule(cols), dtype=bool)
-    if rule == "knee_2d <= 100":
-        return cols["knee_2d"] <= 100
+    if rule == "knee_3d <= 100":
+        return cols["knee_3d"] <= 100
     if rule == "arm_elevation_2d >= 5 and leg_elevation_2d >= 5":
         return (cols["arm_elevation_2d"] >= 5) & (cols["leg_elevation_2d"] >= 5)
     raise ValueError(f"unknown hold rule {rule!r}")
