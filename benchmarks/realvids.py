@@ -5,7 +5,10 @@ runs once per clip; its landmarks are cached (keyed by file hash, model version 
 in `$FORMCOACH_CACHE` (default `~/.cache/formcoach/realvids`), so a re-run takes seconds.
 
     .venv/bin/python benchmarks/realvids.py [--only deadlift,squat] [--clips a.mp4,b.mp4] [--jobs 2]
-        [--as hip_hinge] [--out DIR] [--rows]
+        [--as hip_hinge] [--every 3] [--pose-backend tasks]
+
+`--every K` replays every K-th frame at its own time (a camera at a third of the frame rate for
+K = 3): how far the counts hold when a webcam drops frames.
 
 Prints one row per clip (labelled vs counted by formcoach and by the reference counter, faults,
 holds, count confidence) and a summary: exact-count rate, within-one rate and MAE (|got - true| /
@@ -162,7 +165,7 @@ def _view_family(text: str) -> str:
     return "other"
 
 
-def score_clip(row: dict[str, str], as_exercise: str | None = None) -> ClipScore:
+def score_clip(row: dict[str, str], as_exercise: str | None = None, every: int = 1) -> ClipScore:
     from formcoach.session import analyse_track
 
     exercise = as_exercise or row["formcoach_exercise"]
@@ -176,7 +179,7 @@ def score_clip(row: dict[str, str], as_exercise: str | None = None) -> ClipScore
     except FormcoachError as exc:
         score.error = str(exc)
         return score
-    track = cached_track(REALVIDS / row["file"], OPTIONS, CACHE)
+    track = cached_track(REALVIDS / row["file"], OPTIONS, CACHE).every(every)
     start = time.perf_counter()
     record = analyse_track(track, spec, source_name=row["file"])
     score.ms_per_frame = 1000 * (time.perf_counter() - start) / max(len(track), 1)
@@ -271,7 +274,7 @@ def print_summary(scores: list[ClipScore]) -> None:
                       f"{longest[1] - s.hold_label[1]:+.1f}); faults {', '.join(sorted(s.faults)) or '-'}")
 
 
-def _score_job(args: tuple[dict[str, str], str | None]) -> ClipScore:
+def _score_job(args: tuple[dict[str, str], str | None, int]) -> ClipScore:
     return score_clip(*args)
 
 
@@ -281,6 +284,8 @@ def main() -> int:
     parser.add_argument("--clips", help="comma-separated file names (or name prefixes)")
     parser.add_argument("--as", dest="as_exercise", help="analyse every clip as this exercise id")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="clips analysed at once")
+    parser.add_argument("--every", type=int, default=1, metavar="K",
+                        help="keep every K-th frame, at its own time: the clips as a camera at 1/K of their frame rate sees them")
     parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API (its landmarks cached apart)")
     args = parser.parse_args()
     if args.pose_backend:  # read by PoseOptions' "auto" in this process and the workers (cache key and recording)
@@ -293,7 +298,9 @@ def main() -> int:
         rows = [r for r in rows if r["formcoach_exercise"] in args.only.split(",")]
     if args.clips:
         rows = [r for r in rows if any(r["file"].startswith(c) for c in args.clips.split(","))]
-    jobs = [(row, args.as_exercise) for row in rows]
+    if args.every < 1:
+        parser.error(f"--every must be 1 or more, got {args.every}")
+    jobs = [(row, args.as_exercise, args.every) for row in rows]
     start = time.perf_counter()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:

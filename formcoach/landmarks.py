@@ -177,6 +177,16 @@ class LandmarkTrack:
             raise PoseError(f"{path}: not a formcoach landmarks file (arrays of the wrong shape)")
         return track
 
+    def every(self, step: int) -> LandmarkTrack:
+        """Every `step`-th frame at its own time: the clip as a camera at 1/step of its frame rate saw it."""
+        if step < 1:
+            raise ValueError(f"every: step must be 1 or more, got {step}")
+        return LandmarkTrack(
+            t=self.t[::step], xy=self.xy[::step], world=self.world[::step], visibility=self.visibility[::step],
+            image_size=self.image_size, masks=None if self.masks is None else self.masks[::step], key=self.key,
+            fps=self.fps / step,
+        )
+
 
 class TrackBuilder:
     """Collects raw pose frames as a session runs, then builds a `LandmarkTrack`."""

@@ -615,3 +615,17 @@ def test_disk_full_mid_session_is_an_output_error_and_keeps_what_it_can(clip, tm
     line = one_error_line(capsys)
     assert "No space left on device" in line and "the report so far" in line
     assert read_report(tmp_path / "report.json")["ended_by"].startswith("unfinished")
+
+
+def test_every_kth_frame_of_a_track_keeps_its_own_times():
+    from formcoach.landmarks import LandmarkTrack
+
+    n = 10
+    track = LandmarkTrack(t=np.arange(n) / 30.0, xy=np.random.rand(n, 33, 2), world=np.random.rand(n, 33, 3),
+                          visibility=np.ones((n, 33)), image_size=(640, 480), masks=np.zeros((n, 4, 3), np.uint8), fps=30.0)
+    third = track.every(3)
+    assert np.allclose(third.t, [0, 0.1, 0.2, 0.3]) and third.fps == 10.0
+    assert np.array_equal(third.xy, track.xy[[0, 3, 6, 9]]) and third.masks is not None and len(third.masks) == 4
+    assert track.every(1).t.tolist() == track.t.tolist()
+    with pytest.raises(ValueError, match="step must be 1 or more"):
+        track.every(0)
