@@ -43,20 +43,6 @@ KNOWN_LIMITS = {
         "as good real barbell pulls from the floor (mv_good: up to +0.24, peak 0.44), so the rule tuned on real "
         "lifters (hips-first sets +0.20..+0.49, threshold 0.3) lets it pass rather than call good real lifts",
     ),
-    "wall_squat_front": (
-        ("reps: expected 2, got 0", "holds: expected 2, got 0"),
-        "seen from the front the thighs point at the camera and the image knee angle reads 162-168 at a true "
-        "92 deg bottom. No measure tried holds in every view: the 3-D knee reads 106-110 here but 98-102 from "
-        "the side, and 114-121 for a real front-view person standing straight (pal_wallsit_knee_ext); the hip's "
-        "height above the ankles reads 1.3 torso lengths here and at a shallow 120 deg side-view sit",
-    ),
-    "wall_squat_oblique_short_hold": (
-        ("reps: expected 2, got 1", "partial reps: expected 0, got 1", "holds: expected 2, got 0",
-         "missed faults: ['hold_short']", "false alarms: ['too_shallow']"),
-        "at 45 degrees the image knee angle reads 105-109 at a true 92 deg bottom, on the 105 threshold: one rep "
-        "counts and one is a too_shallow partial, and the holds are not timed. The 3-D knee (99-101 here) counts "
-        "both and times the holds within 0.1 s, but fails the front view (see wall_squat_front)",
-    ),
     "aquaman_good": (
         ("hold 1:",),
         "MediaPipe sees the one lifted arm rise 0.17 s late and come down 0.13 s early, even with no "
