@@ -110,17 +110,24 @@ class LandmarkTrack:
         """(N,) bool: a person was found in the frame."""
         return np.isfinite(self.xy).any(axis=(1, 2))
 
-    def frame(self, i: int, with_mask: bool = True) -> PoseFrame | None:
-        """Frame `i` as a PoseFrame (None where nobody was detected); the mask resized back up."""
-        if not self.detected[i]:
+    def frame(self, i: int, with_mask: bool = True, t: float | None = None) -> PoseFrame | None:
+        """Frame `i` as a PoseFrame at time `t` (default: the track's); None where nobody was detected.
+
+        The mask is resized back up to the image, unless it was stored at the image's size. Per frame
+        only frame `i` is looked at (`detected` checks every frame: replay asked it once per frame).
+        """
+        xy = self.xy[i]
+        if not np.isfinite(xy).any():  # == self.detected[i]
             return None
         mask = None
         if with_mask and self.masks is not None:
-            from formcoach._cv2 import cv2  # lazy: only mask replay needs it
+            mask = self.masks[i].astype(np.float32) / 255.0
+            if mask.shape[::-1] != self.image_size:  # same size: cv2.resize would only copy it
+                from formcoach._cv2 import cv2  # lazy: only mask replay needs it
 
-            mask = cv2.resize(self.masks[i].astype(np.float32) / 255.0, self.image_size, interpolation=cv2.INTER_LINEAR)
+                mask = cv2.resize(mask, self.image_size, interpolation=cv2.INTER_LINEAR)
         return PoseFrame(
-            t=float(self.t[i]), image_size=self.image_size, xy=self.xy[i].astype(np.float64),
+            t=float(self.t[i]) if t is None else t, image_size=self.image_size, xy=xy.astype(np.float64),
             world=self.world[i].astype(np.float64), visibility=self.visibility[i].astype(np.float64), mask=mask,
         )
 

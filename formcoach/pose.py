@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import os
 import sys
 import weakref
@@ -290,8 +289,7 @@ class ReplayPose:
         self._next += 1
         if i >= len(self.track):
             return None
-        frame = self.track.frame(i, with_mask=self.with_masks)
-        return None if frame is None else dataclasses.replace(frame, t=t)
+        return self.track.frame(i, with_mask=self.with_masks, t=t)  # at the source's t, built once
 
     def close(self) -> None:
         pass

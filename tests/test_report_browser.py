@@ -37,6 +37,9 @@ FLAGS = [
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)"),
     on_realistic_sessions_worker,  # one worker: one Chromium (the module's browser) and the sessions made once
+    # Chromium only reads the page's text, which test_report_html checks on both Pythons: the browser's view of it
+    # is about neither the Python version nor the pose backend, so CI loads it on its main Python only (~10 s).
+    pytest.mark.one_python,
 ]
 
 

@@ -209,6 +209,7 @@ def _thin(doc: dict) -> dict:
     return doc
 
 
+@pytest.mark.one_python  # reads JSON and writes text, pure Python: fuzzed once, on CI's main Python
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.data())
 def test_report_on_mutated_report_json_is_a_page_or_one_error(report_doc, tmp_path_factory, data):
