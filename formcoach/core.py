@@ -267,3 +267,4 @@ class FrameResult:
     side: Side | None
     events: tuple[Event, ...] = field(default_factory=tuple)
     rep_value: float = float("nan")  # what the rep counter saw (the rep metric, or its fallback in its units)
+    hold_settling: bool = False  # in the hold's posture, not yet still: its timer waits (HoldRule.still_within)

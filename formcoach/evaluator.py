@@ -95,6 +95,7 @@ class Evaluator:
             rep_phase=self.reps.phase if self.reps else None,
             hold_elapsed_s=self.hold.elapsed_s if self.hold else None,
             hold_target_s=self.spec.hold.rule.target_s if self.spec.hold else None,
+            hold_settling=bool(self.hold and self.hold.settling),
             active_cues=active,
             not_judged=not_judged,
             view=view,

@@ -18,6 +18,11 @@ NOT_JUDGED = "not judged"
 #: `broke_because` when the session ended before the target time.
 SESSION_ENDED = "session ended"
 SESSION_INTERRUPTED = "session interrupted"  # a hold still running when the session was stopped
+#: What the screen and the voice tell someone in the posture but still moving (`HoldTimer.settling`),
+#: once they have been in it this long past `min_s` without the timer starting (arriving in the
+#: posture and stopping there starts it before then: no prompt for an ordinary start).
+HOLD_STILL = "Hold still to start the timer"
+SETTLE_PROMPT_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,8 @@ class HoldTimer:
         self._clear_run()
 
     def _clear_run(self) -> None:
-        self._run_start: float | None = None  # first frame in posture of the current run
+        self._run_start: float | None = None  # first frame in posture of the current run (still, with `still_within`)
+        self._entered: float | None = None  # first frame in posture of the current run, still or not
         self._last_in = 0.0  # last frame in posture of the current run
         self._started = False  # HoldStarted emitted for this run
         self._reason: str | None = None  # why the current dropout happened (None: not in one)
@@ -93,6 +99,14 @@ class HoldTimer:
     def holding(self) -> bool:
         """True from `HoldStarted` until `HoldEnded` (bridged dropouts included)."""
         return self._started
+
+    @property
+    def settling(self) -> bool:
+        """In the posture for `min_s` + `SETTLE_PROMPT_S` and the timer not started: the person keeps
+        moving (`still_within`), and the timer waits for them to stop."""
+        if self.rule.still_within is None or self._started or self._entered is None:
+            return False
+        return self._last_in - self._entered >= self.rule.min_s + SETTLE_PROMPT_S
 
     @property
     def elapsed_s(self) -> float | None:
@@ -131,7 +145,7 @@ class HoldTimer:
                 events += self._close(t, self._reason or NOT_JUDGED)
         if in_posture is True:
             if self._run_start is None:
-                self._run_start = t
+                self._run_start = self._entered = t
             self._last_in = t
             self._reason = None
             if not self._started and self.rule.still_within is not None:

@@ -16,6 +16,7 @@ import numpy as np
 from formcoach._cv2 import cv2
 
 from formcoach.core import Fault, FrameResult, PoseFrame, Severity, Side, fault_of
+from formcoach.holds import HOLD_STILL
 from formcoach.points import PointName
 from formcoach.skeleton import EDGES, Landmark
 from formcoach.specs import ExerciseSpec
@@ -259,25 +260,27 @@ class Overlay:
         x0, y0 = int(10 * s), int(10 * s)
         lines = [f"{self.spec.metrics[n].label}: {format_value(result.metrics.get(n, math.nan), self.spec.metrics[n].unit)}"
                  for n in self.shown]
-        width = max([int(200 * s), *(_text_size(t, 0.5 * s, 1)[0] + int(22 * s) for t in lines)])
         holds = result.hold_target_s is not None
+        elapsed, target = result.hold_elapsed_s or 0.0, result.hold_target_s or 0.0
+        what = f"hold {elapsed:.1f} of {target:g} s" if self.spec.reps is not None else f"target {target:g} s"
+        if result.hold_settling:
+            what = HOLD_STILL.lower()
+        frac = (min(elapsed / target, 1.0) if target > 0 else 1.0) if holds else 0.0
+        what += " - done" if frac >= 1.0 else ""
+        width = max([int(200 * s), *(_text_size(t, 0.5 * s, 1)[0] + int(22 * s) for t in [*lines, *([what] if holds else [])])])
         _panel(img, x0, y0, x0 + width, y0 + int((60 + 40 * holds + 26 * len(lines)) * s))
         y = y0 + int(46 * s)
-        elapsed = result.hold_elapsed_s or 0.0
         big, small = ((str(result.rep_count), "rep" if result.rep_count == 1 else "reps") if self.spec.reps is not None
                       else (f"{elapsed:.1f}", "s held"))
         thick = max(2, int(2 * s))
         _text(img, big, (x0 + int(10 * s), y), 1.5 * s, _WHITE, thick)
         _text(img, small, (x0 + int(18 * s) + _text_size(big, 1.5 * s, thick)[0], y), 0.65 * s)
         if holds:
-            target = result.hold_target_s or 0.0
-            frac = min(elapsed / target, 1.0) if target > 0 else 1.0
             bx0, bx1, by = x0 + int(10 * s), x0 + width - int(10 * s), y + int(12 * s)
             cv2.rectangle(img, (bx0, by), (bx1, by + int(9 * s)), (90, 90, 90), -1)
             cv2.rectangle(img, (bx0, by), (bx0 + int((bx1 - bx0) * frac), by + int(9 * s)), _GOOD if frac >= 1.0 else _ACCENT, -1)
             y = by + int(30 * s)
-            what = f"hold {elapsed:.1f} of {target:g} s" if self.spec.reps is not None else f"target {target:g} s"
-            _text(img, what + (" - done" if frac >= 1.0 else ""), (bx0, y), 0.5 * s, _GOOD if frac >= 1.0 else _WHITE)
+            _text(img, what, (bx0, y), 0.5 * s, _GOOD if frac >= 1.0 else _WHITE)
         for line in lines:
             y += int(26 * s)
             _text(img, line, (x0 + int(10 * s), y), 0.5 * s)

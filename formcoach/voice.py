@@ -22,7 +22,7 @@ from formcoach.core import (
     RepCompleted, RepPhase, Severity,
 )
 from formcoach.errors import OutputError
-from formcoach.holds import NOT_JUDGED
+from formcoach.holds import HOLD_STILL, NOT_JUDGED
 from formcoach.speech import KEEP_PRIORITY, Beep, Speaker, beep_seconds
 
 
@@ -101,6 +101,7 @@ class SchedulerConfig:
         praise_cooldown_s: at most one praise per cue id in this time.
         pose_lost_after_s: out of view this long before "step back into view" (ignores flicker).
         pose_lost_cooldown_s: at most one "step back into view" in this time.
+        hold_still_cooldown_s: at most one "hold still" in this time.
         beeps_only: only utterances with a beep are made; speaking time = beep length.
     """
 
@@ -113,6 +114,7 @@ class SchedulerConfig:
     praise_cooldown_s: float = 20.0
     pose_lost_after_s: float = 1.5
     pose_lost_cooldown_s: float = 15.0
+    hold_still_cooldown_s: float = 10.0
     beeps_only: bool = False
 
     def speaking_s(self, text: str) -> float:
@@ -174,6 +176,8 @@ class CueScheduler:
         self._marks: list[tuple[float, str]] = []  # countdown points left for the current hold
         self._pose_lost_at: float | None = None
         self._last_out_of_view = -math.inf
+        self._was_settling = False
+        self._last_hold_still = -math.inf
         self._prev_phase: RepPhase | None = None
         self._praise_turn = 0
         self._last_t = 0.0
@@ -319,6 +323,10 @@ class CueScheduler:
                 if t - self._last_praised.get(cue, -math.inf) >= cfg.praise_cooldown_s:
                     text = PRAISE_WORDS[self._praise_turn % len(PRAISE_WORDS)]
                     self._queue(Utterance(t, text, UtteranceKind.PRAISE, P_PRAISE, cue=cue))
+        if result.hold_settling and not self._was_settling and t - self._last_hold_still >= cfg.hold_still_cooldown_s:
+            self._last_hold_still = t  # once as the waiting starts, then not again for a while
+            self._queue(Utterance(t, HOLD_STILL, UtteranceKind.INFO, P_INFO))
+        self._was_settling = result.hold_settling
         if (self._pose_lost_at is not None and result.pose is None and t - self._pose_lost_at >= cfg.pose_lost_after_s
                 and t - self._last_out_of_view >= cfg.pose_lost_cooldown_s):
             self._pose_lost_at = None  # once per loss

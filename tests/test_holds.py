@@ -179,12 +179,14 @@ def test_bad_rules_are_rejected(kwargs) -> None:
         HoldRule(**kwargs)
 
 
-def _feed_values(rule: HoldRule, t: np.ndarray, angle: np.ndarray, low: float) -> list:
+def _feed_values(rule: HoldRule, t: np.ndarray, angle: np.ndarray, low: float, settling: list | None = None) -> list:
     """One posture value (an angle) is the whole posture: in posture while above `low`."""
     timer = HoldTimer(rule)
     events = []
     for ti, a in zip(t, angle):
         events += timer.update(float(ti), bool(a > low), None, (float(a),))
+        if settling is not None and timer.settling:
+            settling.append(float(ti))
     return events + list(timer.finish(float(t[-1])))
 
 
@@ -194,7 +196,12 @@ def test_moving_through_the_posture_is_not_a_hold_when_stillness_is_asked() -> N
     t = np.arange(0, 12, DT)
     sweep = 20 - 20 * np.cos(2 * np.pi * t / 3.0)
     rule = HoldRule(target_s=5.0, still_within=8.0)
-    assert [e for e in _feed_values(rule, t, sweep, 5.0) if isinstance(e, HoldStarted)] == []
+    settling: list[float] = []
+    assert [e for e in _feed_values(rule, t, sweep, 5.0, settling) if isinstance(e, HoldStarted)] == []
+    # "hold still" is shown once a sweep has been in the posture (from 0.35 s of each 3 s sweep) for
+    # min_s + 1 s without the timer starting, until the sweep leaves it (2.65 s) and the grace runs out
+    assert settling and {int(x // 3) for x in settling} == {0, 1, 2, 3}
+    assert all(x % 3 >= 2.35 or x % 3 <= 0.15 for x in settling)
     loose = HoldRule(target_s=5.0)  # without the stillness rule each pass is a (short) hold
     assert len([e for e in _feed_values(loose, t, sweep, 5.0) if isinstance(e, HoldStarted)]) == 4
 
@@ -204,7 +211,9 @@ def test_a_still_hold_starts_at_its_first_still_frame() -> None:
     t = np.arange(0, 8, DT)
     angle = np.where(t < 1, 30 * t, 30 + np.sin(7 * t))
     angle = np.where(t > 7, 0.0, angle)
-    events = _feed_values(HoldRule(target_s=5.0, still_within=8.0), t, angle, 10.0)
+    settling: list[float] = []
+    events = _feed_values(HoldRule(target_s=5.0, still_within=8.0), t, angle, 10.0, settling)
+    assert settling == []  # still from 0.77 s: never told to hold still
     started = [e for e in events if isinstance(e, HoldStarted)]
     ended = [e for e in events if isinstance(e, HoldEnded)]
     assert len(started) == 1 and len(ended) == 1

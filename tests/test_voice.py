@@ -234,6 +234,17 @@ def test_pose_lost_flicker_says_nothing_and_a_longer_loss_says_step_back_once():
     assert said(timeline(8, long_loss, pose=lambda t: not 1.0 <= t < 6.0)) == [(2.5, OUT_OF_VIEW)]
 
 
+def test_moving_in_a_hold_posture_is_told_to_hold_still_once_per_wait():
+    import dataclasses
+
+    from formcoach.holds import HOLD_STILL
+
+    waiting = lambda t: 1.0 <= t < 3.0 or 4.0 <= t < 5.0 or 20.0 <= t < 21.0  # noqa: E731
+    frames = [dataclasses.replace(f, hold_settling=waiting(f.t)) for f in timeline(22, target=20.0)]
+    # as each wait starts, but not again within the 10 s cooldown (the second wait at 4 s)
+    assert said(frames) == [(1.0, HOLD_STILL), (20.0, HOLD_STILL)]
+
+
 # ---- scheduler: set end ----------------------------------------------------------------------------------------
 
 
