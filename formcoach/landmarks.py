@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -100,7 +100,6 @@ class LandmarkTrack:
     masks: np.ndarray | None = None
     key: str = ""
     fps: float = 30.0
-    _frames: list[PoseFrame | None] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
         return len(self.t)
