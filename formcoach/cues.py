@@ -8,6 +8,7 @@ Imports neither cv2 nor mediapipe.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -61,6 +62,20 @@ def deviation(cue: CueSpec, value: float) -> float:
 #: units, degrees for angles): a joint that hardly moves has no timing to compare.
 LEAD_MIN_RANGE = 15.0
 LEAD_MIN_FRAMES = 5
+LEAD_MEDIAN_FRAMES = 5  # each metric is median-filtered over this many frames before its range is taken
+
+
+def _median_filtered(series: np.ndarray, frames: int = LEAD_MEDIAN_FRAMES) -> np.ndarray:
+    """Each value replaced by the median of the `frames` around it (NaN-aware; a ramp stays a ramp):
+    one glitched frame (a knee the bar hides) no longer sets a metric's range on the way back."""
+    if series.size < frames:
+        return series
+    half = frames // 2
+    padded = np.pad(series, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, frames)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows stay NaN
+        return np.nanmedian(windows, axis=1)
 
 
 def lead_series(values: np.ndarray, against: np.ndarray) -> np.ndarray:
@@ -79,7 +94,7 @@ def lead_series(values: np.ndarray, against: np.ndarray) -> np.ndarray:
     bottom = int(np.argmax(np.abs(against[seen] - against[seen[-1]])))
     back = slice(int(seen[bottom]), values.size)
     progress = []
-    for series in (values[back], against[back]):
+    for series in (_median_filtered(values[back]), _median_filtered(against[back])):
         finite = series[np.isfinite(series)]
         if finite.size < LEAD_MIN_FRAMES or np.ptp(finite) < LEAD_MIN_RANGE:
             return out

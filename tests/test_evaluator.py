@@ -190,6 +190,19 @@ def test_lead_of_one_joint_over_another_on_the_way_up():
     assert np.isnan(lead_series(stiff, hip)).all()
 
 
+def test_one_glitched_frame_does_not_rescale_a_reps_lead():
+    """A knee the bar hides for one frame reads 40 deg: the joints still rise together (lead ~0), where
+    scaling by the raw extremes made that frame the bottom of the knee's range (Tasks landmarks of a good
+    real barbell pull, formfit_deadlift: 0.33 on one rep, a hips-first call)."""
+    from formcoach.cues import lead_series
+
+    down, up = np.linspace(0, 1, 20), np.linspace(0, 1, 40)
+    hip = np.concatenate([170 - 110 * down, 60 + 110 * up])
+    together = np.concatenate([175 - 80 * down, 95 + 80 * up])
+    together[45] = 40.0
+    assert np.nanmean(lead_series(together, hip)) == pytest.approx(0, abs=0.03)
+
+
 def _heel_spec():
     from formcoach.specs import parse_spec
 
