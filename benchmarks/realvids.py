@@ -288,6 +288,8 @@ def main() -> int:
                         help="keep every K-th frame, at its own time: the clips as a camera at 1/K of their frame rate sees them")
     parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API (its landmarks cached apart)")
     args = parser.parse_args()
+    if args.every < 1:
+        parser.error(f"--every must be 1 or more, got {args.every}")
     if args.pose_backend:  # read by PoseOptions' "auto" in this process and the workers (cache key and recording)
         os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     if not (REALVIDS / "labels.csv").exists():
@@ -298,8 +300,6 @@ def main() -> int:
         rows = [r for r in rows if r["formcoach_exercise"] in args.only.split(",")]
     if args.clips:
         rows = [r for r in rows if any(r["file"].startswith(c) for c in args.clips.split(","))]
-    if args.every < 1:
-        parser.error(f"--every must be 1 or more, got {args.every}")
     jobs = [(row, args.as_exercise, args.every) for row in rows]
     start = time.perf_counter()
     if args.jobs > 1:

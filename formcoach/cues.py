@@ -73,7 +73,7 @@ def _median_filtered(series: np.ndarray, frames: int = LEAD_MEDIAN_FRAMES) -> np
     half = frames // 2
     padded = np.pad(series, half, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, frames)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows stay NaN
         return np.nanmedian(windows, axis=1)
 

@@ -146,7 +146,8 @@ class Evaluator:
         assert self.hold is not None and self.spec.hold is not None  # a hold timer exists only for a spec with a hold
         in_posture, failing = posture_state(self.spec.hold.posture, metrics)
         events: list[Event] = []
-        values = tuple(metrics.get(c.metric, math.nan) for c in self.spec.hold.posture)
+        still = self.spec.hold.rule.still_within is not None  # only then does the timer read the values
+        values = tuple(metrics.get(c.metric, math.nan) for c in self.spec.hold.posture) if still else ()
         for ev in self.hold.update(t, in_posture, failing, values):
             events += self._on_hold_event(ev)
         return events

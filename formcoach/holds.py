@@ -152,6 +152,7 @@ class HoldTimer:
                 self._run_start = self._settled_since(t, values, self.rule.still_within)
             if not self._started and t - self._run_start >= self.rule.min_s:
                 self._started = True
+                self._unsettled.clear()  # stillness is asked before the start only
                 events.append(HoldStarted(t=t, start_s=self._run_start, target_s=self.rule.target_s))
         return tuple(events)
 
