@@ -16,7 +16,8 @@ from formcoach.core import (
 )
 from formcoach.cues import CueBook, CueContext
 from formcoach.holds import SESSION_ENDED, SESSION_INTERRUPTED, HoldTimer
-from formcoach.metrics import MetricBank
+from formcoach.metrics import EDGE_BAND_TORSO, MetricBank
+from formcoach.points import head_at_top
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
 from formcoach.view import SideTracker, ViewTracker
@@ -79,7 +80,8 @@ class Evaluator:
         rep_value = math.nan
         if self.reps is not None:
             rep_value = self._rep_value(metrics)
-            events += self._count(t, metrics, judged, rep_value, view)
+            at_top = frame is not None and self.reps.rule.start_above_picture and head_at_top(frame, EDGE_BAND_TORSO)
+            events += self._count(t, metrics, judged, rep_value, view, at_top)
         if self.hold is not None:
             events += self._time_hold(t, metrics)
 
@@ -124,7 +126,7 @@ class Evaluator:
     # -- internals --
 
     def _count(self, t: float, metrics: Mapping[str, float], judged: Mapping[str, float], rep_value: float,
-               view: View | None) -> list[Event]:
+               view: View | None, at_top: bool = False) -> list[Event]:
         """Feed the rep counter; keep the rep's per-frame values for the rules judged at its end
         (`judged`: the metrics with those cues may not judge this frame set to NaN)."""
         assert self.reps is not None  # called only when the spec counts reps
@@ -135,7 +137,7 @@ class Evaluator:
             self._rep_times.append(t)
         was_in_rep = self.reps.in_rep
         events: list[Event] = []
-        for ev in self.reps.update(t, rep_value):
+        for ev in self.reps.update(t, rep_value, at_top):
             events += self._on_rep_event(ev, t, view)
         if self.reps.in_rep and (not was_in_rep or any(isinstance(ev, PartialRep) for ev in events)):
             self._attempt += 1  # a new attempt: from the start zone, or from the turn of an incomplete return

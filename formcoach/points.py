@@ -169,6 +169,20 @@ def torso_length(frame: PoseFrame) -> float:
     return length if length > 1.0 else float("nan")
 
 
+#: The head and shoulders: the top of a standing person.
+_UPPER_BODY = np.arange(int(Landmark.RIGHT_SHOULDER) + 1)
+
+
+def head_at_top(frame: PoseFrame, band_torso: float) -> bool:
+    """The highest of the head and shoulder landmarks lies within `band_torso` torso lengths of the
+    picture's top edge (or above it): a standing person too tall for the frame."""
+    margin = band_torso * torso_length(frame)
+    top = frame.xy[_UPPER_BODY, 1]
+    if margin != margin or np.isnan(top).all():
+        return False
+    return bool(np.nanmin(top) < margin)
+
+
 def facing(frame: PoseFrame, side: str, source: FacingFrom = FacingFrom.FEET) -> float:
     """+1 facing image-right, -1 image-left, NaN unknown (side views)."""
     xy = frame.xy

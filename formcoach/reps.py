@@ -48,6 +48,10 @@ class RepRule:
             unseen (a lockout with the head out of the picture). The rep records `unseen_s`.
         target_margin: fraction of |target - start| the metric must come back past `target` before
             the target zone counts as left (hysteresis against jitter at the target edge).
+        start_above_picture: the start zone may lie above the picture (a lockout with the head out of
+            a close camera's frame): a rep rising toward the start whose person is lost with the head
+            at the top edge (`update(at_top=True)`) and found again at least `partial_fraction` of
+            the range closer to the start has reached it unseen (`unseen_s` set).
         adapt_start: the person's own rest posture widens the start zone: when the most start-ward
             value they have stood still at (for `REST_STILL_S`) never reaches `start` (a lifter who does not stand as tall as the
             spec, a camera that reads a straight knee as 150), the start edge moves to that value
@@ -69,6 +73,7 @@ class RepRule:
     bridge_gap_s: float = 3.0
     target_margin: float = 0.05
     adapt_start: float = 0.25
+    start_above_picture: bool = False
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.start) and math.isfinite(self.target)) or self.start == self.target:
@@ -117,6 +122,11 @@ class RepCounter:
       counts with `unseen_s` set (they cannot have got there without coming up). Reappearing
       short of the start zone within that time, the rep goes on from there (the model lost the
       bottom of a squat and found the lifter again on the way up); it too records `unseen_s`.
+    - **A start above the picture** (only with `start_above_picture`). A rep that has risen
+      `partial_fraction` of the range from its deepest point toward the start, whose person is lost
+      with the head at the picture's top edge and found again (after a gap of any length) at least
+      `partial_fraction` closer to the start, stood up out of sight: it completes there, with
+      `unseen_s`. Found again lower, nothing is assumed.
     - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
@@ -155,6 +165,9 @@ class RepCounter:
         self._swing_to_start = True  # zig-zag of the progress: heading start-ward (or target-ward)
         self._swing_p = math.inf  # extreme of the current swing, and since when it has not improved
         self._swing_since = 0.0
+        self._last_p = math.nan  # progress and top-edge flag of the last measured frame
+        self._last_at_top = False
+        self._exit: tuple[float, float] | None = None  # (lost at, progress then): left over the top edge, rising
         self._clear_rep()
 
     def _clear_rep(self) -> None:
@@ -227,24 +240,32 @@ class RepCounter:
 
     # ---- update -------------------------------------------------------------------------------
 
-    def update(self, t: float, value: float) -> tuple[Event, ...]:
+    def update(self, t: float, value: float, at_top: bool = False) -> tuple[Event, ...]:
         """Feed one frame.
 
         Args:
             t: source time, seconds (non-decreasing).
             value: the rule's metric at `t`, metric units; NaN = not measured this frame.
+            at_top: the person's head is at the picture's top edge (read with `start_above_picture`).
         Returns:
             `RepCompleted` / `PartialRep` events that happened at this frame (usually none).
         """
+        if math.isnan(value):
+            self._note_exit()
         if self._last_valid_t is not None and t - self._last_valid_t > self.rule.max_gap_s:
             self._abort()
         if math.isnan(value):
             return ()
         self._last_valid_t = t
         p = self.rule.progress(value)
+        exit, self._exit = self._exit, None
+        self._last_p, self._last_at_top = p, at_top
         bridged = self._bridge(t, value, p)
         if bridged:
             return bridged
+        rising = self._phase in (RepPhase.TARGET, RepPhase.CONCENTRIC)  # also a rep resumed by the bridge
+        if exit is not None and rising and p <= exit[1] - self.rule.partial_fraction:
+            return self._stood_up_unseen(t, value, exit[0])
         if self.rule.adapt_start > 0:
             self._follow_rest(t, p)
         at_start = p <= self.start_edge
@@ -260,6 +281,21 @@ class RepCounter:
             self._phase = RepPhase.ECCENTRIC
         self._track(t, value, p)
         return tuple(self._advance(t, value, p, at_start))
+
+    def _note_exit(self) -> None:
+        """An unmeasured frame: did the person just leave over the top edge, rising toward the start?"""
+        if not (self.rule.start_above_picture and self._last_at_top):
+            return
+        self._last_at_top = False
+        rising = self._phase in (RepPhase.TARGET, RepPhase.CONCENTRIC)
+        if rising and self._last_valid_t is not None and self._deep_p - self._last_p >= self.rule.partial_fraction:
+            self._exit = (self._last_valid_t, self._last_p)
+
+    def _stood_up_unseen(self, t: float, value: float, lost_at: float) -> tuple[Event, ...]:
+        """Found again well above where the person left over the top edge: the start was reached unseen."""
+        self._unseen_s = max(self._unseen_s, t - lost_at)
+        self._track(t, value, self.rule.progress(value))
+        return tuple(self._complete(t, value))
 
     def _arm(self, t: float, value: float, at_start: bool) -> None:
         """First frame seen (since reset or a long gap): outside the start zone, a rep under way since now."""

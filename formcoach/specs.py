@@ -128,6 +128,7 @@ def _parse_reps(rr: Reader, metrics: Mapping[str, MetricSpec], templates: dict[s
         max_gap_s=rr.seconds("max_gap_s", default_of(RepRule, "max_gap_s"), positive=True),
         bridge_gap_s=rr.seconds("bridge_gap_s", default_of(RepRule, "bridge_gap_s")),
         adapt_start=rr.num("adapt_start", default_of(RepRule, "adapt_start"), minimum=0.0, maximum=0.5),
+        start_above_picture=rr.flag("start_above_picture", default_of(RepRule, "start_above_picture")),
     )
     fallback = _parse_fallback(rr.child("fallback", rr.raw("fallback")), metrics, metric) if rr.has("fallback") else None
     rr.done()
@@ -314,7 +315,8 @@ def documented_defaults() -> list[tuple[str, Any, str]]:
         rows += [(f"metrics.*.{key}", default_of(kind, name), kind.key) for key, name in kind.options.items()]
     rows += [(f"metrics.*.baseline.{key}", default_of(BaselineRule, key), "back_curvature") for key in ("frames", "keep")]
     rows += [("metrics.*.baseline.max_spread", default_of(BaselineRule, "max_spread"), "back_curvature: no limit")]
-    rows += [(f"reps.{key}", default_of(RepRule, key), "") for key in ("min_duration_s", "max_gap_s", "bridge_gap_s", "adapt_start")]
+    rows += [(f"reps.{key}", default_of(RepRule, key), "") for key in ("min_duration_s", "max_gap_s", "bridge_gap_s", "adapt_start",
+                                                                       "start_above_picture")]
     rows += [(f"reps.partial.{key}", default_of(RepRule, name), "without a `partial` block") for key, name in
              (("cue", "partial_cue"), ("say", "partial_message"))]
     rows += [("reps.partial.after", default_of(RepRule, "partial_after"), f"{DEFAULT_PARTIAL_FRACTION:g} of the way from start to target"),

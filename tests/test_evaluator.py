@@ -241,3 +241,45 @@ def test_a_heel_lift_is_judged_only_where_the_foot_is_inside_the_picture():
     assert at_edge.rep_count == 3 and at_edge.faults == []
     reasons = {(n.cue, n.reason) for n in at_edge.not_judged}
     assert ("heels_up", "foot_index, heel at the edge of the picture") in reasons
+
+
+def _close_pull(head_top_at_exit: float) -> list:
+    """A deadlift from the floor filmed close (the hip angle from 60 up to 100 by 1 s, the figure
+    rising in the picture until its head is `head_top_at_exit` px from the top edge), no person
+    for 0.9 s, found again at hip 145, lowered to the floor."""
+    from synthetic import frame_from_joints, keyframes
+
+    frames: list = []
+    for t, hip in keyframes([(0, 60), (0.5, 60), (1.0, 100)]):
+        joints = standing_joints(knee=175, trunk=175 - hip)
+        top = min(float(joints[p][1]) for p in ("nose", "eye", "ear", "shoulder"))
+        lift = (top - head_top_at_exit) * max(0.0, (t - 0.5) / 0.5)  # the camera sees the lifter rise to the edge
+        frames.append((t, frame_from_joints(t, {k: v - (0.0, lift) for k, v in joints.items()})))
+    frames += [(1.0 + i / 30, None) for i in range(1, 28)]
+    for t, hip in keyframes([(0, 145), (1.0, 60), (1.5, 60)]):
+        frames.append((1.9 + t, frame_from_joints(1.9 + t, standing_joints(knee=175, trunk=175 - hip))))
+    return frames
+
+
+def test_a_deadlift_whose_lifter_stood_up_out_of_the_picture_counts_once():
+    """The catalog's deadlift asks for `start_above_picture`: the head at the top edge when the
+    lifter is lost, found again near lockout, is a rep seen only in part (marked unseen); the same
+    pull with the head well inside the picture when lost is not assumed."""
+    spec = get_spec("deadlift")
+    assert spec.reps is not None and spec.reps.rule.start_above_picture
+    record = run(spec, _close_pull(head_top_at_exit=4.0))
+    assert len(record.reps) == 1 and record.reps[0].unseen_s > 0.8
+    assert run(spec, _close_pull(head_top_at_exit=150.0)).reps == []
+
+
+def test_head_at_top_reads_the_highest_head_or_shoulder_point():
+    from formcoach.points import head_at_top
+    from synthetic import frame_from_joints
+
+    joints = standing_joints()
+    top = min(float(joints[p][1]) for p in ("nose", "eye", "ear", "shoulder"))
+    at = lambda dy, **kw: head_at_top(frame_from_joints(0.0, {k: v - (0.0, dy) for k, v in joints.items()}, **kw), 0.2)
+    assert at(top - 10) and at(top + 30)  # 10 px inside the edge (torso 120 px: band 24 px); above it
+    assert not at(top - 40) and not at(0.0)
+    headless = {k: v for k, v in joints.items() if k not in ("nose", "eye", "ear", "shoulder")}
+    assert not head_at_top(frame_from_joints(0.0, headless), 0.2)

@@ -377,3 +377,59 @@ def test_lockout_hidden_from_the_camera_counts_when_seen_back_at_start(lost_s: f
     assert counter.count == counted and counter.partials == []
     if counted:
         assert counter.reps[0].unseen_s == pytest.approx(lost_s, abs=0.1) and counter.reps[0].start_s < 1.0
+
+
+# ---- a start above the picture ------------------------------------------------------------------
+
+# A deadlift from the floor filmed close: the hip angle rises from 60, the lockout (150) is not seen.
+CLOSE_PULL = RepRule(metric="hip", start=150, target=110, partial_after=135, start_above_picture=True)
+
+
+def pull_lost_over_the_top(found_at: float, lost_s: float = 0.9, risen_to: float = 100.0, at_top: bool = True,
+                           rule: RepRule = CLOSE_PULL) -> RepCounter:
+    """At the floor (60), rising to `risen_to` by 1 s with the head at the top edge for the last
+    0.2 s, lost for `lost_s`, found again at `found_at`, then lowered to the floor."""
+    counter = RepCounter(rule)
+    back = 1.0 + lost_s
+    for ti in np.arange(0.0, back + 1.5, DT):
+        t = float(ti)
+        if t <= 1.0:
+            value = float(np.interp(t, [0, 0.5, 1.0], [60, 60, risen_to]))
+        elif t < back:
+            value = math.nan
+        else:
+            value = float(np.interp(t, [back, back + 1.0], [found_at, 60]))
+        counter.update(t, value, at_top=at_top and 0.8 <= t <= 1.0)
+    return counter
+
+
+def test_a_pull_that_rose_out_of_the_top_and_is_found_higher_counts_unseen() -> None:
+    counter = pull_lost_over_the_top(found_at=145)
+    assert counter.count == 1 and counter.partials == []
+    [rep] = counter.reps
+    assert rep.unseen_s == pytest.approx(0.9, abs=2 * DT) and rep.end_s == pytest.approx(1.9, abs=2 * DT)
+
+
+def test_lost_for_longer_than_max_gap_still_counts_within_the_bridge() -> None:
+    assert pull_lost_over_the_top(found_at=145, lost_s=1.6).count == 1
+    assert pull_lost_over_the_top(found_at=145, lost_s=CLOSE_PULL.bridge_gap_s + 0.5).count == 0
+
+
+def test_found_in_the_start_zone_counts_once() -> None:
+    assert pull_lost_over_the_top(found_at=165).count == 1
+
+
+@pytest.mark.parametrize("case", ["head in the picture", "off in the spec", "found lower", "found barely higher",
+                                  "lost near the floor"])
+def test_nothing_is_assumed_without_the_evidence(case: str) -> None:
+    """Each condition is needed: the head at the top edge, the spec's consent, found again well above
+    where lost (and not just a little), and a pull already well under way when lost."""
+    counter = {
+        "head in the picture": lambda: pull_lost_over_the_top(found_at=145, at_top=False),
+        "off in the spec": lambda: pull_lost_over_the_top(found_at=145, rule=RepRule(metric="hip", start=150, target=110,
+                                                                                    partial_after=135)),
+        "found lower": lambda: pull_lost_over_the_top(found_at=90),
+        "found barely higher": lambda: pull_lost_over_the_top(found_at=110),
+        "lost near the floor": lambda: pull_lost_over_the_top(found_at=145, risen_to=70),
+    }[case]()
+    assert counter.count == 0
