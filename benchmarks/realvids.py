@@ -5,10 +5,16 @@ runs once per clip; its landmarks are cached (keyed by file hash, model version 
 in `$FORMCOACH_CACHE` (default `~/.cache/formcoach/realvids`), so a re-run takes seconds.
 
     .venv/bin/python benchmarks/realvids.py [--only deadlift,squat] [--clips a.mp4,b.mp4] [--jobs 2]
-        [--as hip_hinge] [--every 3] [--pose-backend tasks]
+        [--as hip_hinge] [--every 3] [--pose-backend tasks] [--perturb mirror,crop-top]
 
 `--every K` replays every K-th frame at its own time (a camera at a third of the frame rate for
 K = 3): how far the counts hold when a webcam drops frames.
+
+`--perturb MODE[,MODE...]` replays the clips as other cameras and rooms would film them (mirrored,
+closer, tilted, dimmer, lower resolution; see PERTURBATIONS). The changed copies are written once
+next to the landmark cache (never into the project) and go through MediaPipe like any clip. One
+mode prints the full scoreboard; several print one robustness row each, beside the clips as filmed:
+a mechanism that only fits these clips shows up there as a failure.
 
 Prints one row per clip (labelled vs counted by formcoach and by the reference counter, faults,
 holds, count confidence) and a summary: exact-count rate, within-one rate and MAE (|got - true| /
@@ -30,6 +36,7 @@ import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +52,7 @@ from formcoach.specs import get_spec  # noqa: E402
 
 REALVIDS = REPO.parent / "shared" / "realvids"
 CACHE = Path(os.environ.get("FORMCOACH_CACHE", Path.home() / ".cache" / "formcoach")) / "realvids"
+PERTURBED = CACHE.parent / "realvids-perturbed"  # the changed copies, one folder per mode
 #: Masks are always recorded so every spec can replay the same track (they do not change landmarks).
 OPTIONS = PoseOptions(segmentation=True)
 
@@ -106,6 +114,78 @@ def expected_faults(form: str) -> set[str]:
     return {cue for word, cues in FAULT_WORDS.items() if word in form for cue in cues}
 
 
+# ---- other cameras and rooms --------------------------------------------------------------------
+
+
+def _crop(frame: np.ndarray, top: float = 0.0, bottom: float = 0.0, sides: float = 0.0) -> np.ndarray:
+    """The frame without these fractions of its height (top, bottom) and of its width (each side)."""
+    h, w = frame.shape[:2]
+    return frame[int(h * top):h - int(h * bottom), int(w * sides):w - int(w * sides)]
+
+
+def _tilt(frame: np.ndarray, degrees: float) -> np.ndarray:
+    from formcoach._cv2 import cv2
+
+    h, w = frame.shape[:2]
+    return cv2.warpAffine(frame, cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0), (w, h))
+
+
+def _dim(frame: np.ndarray, gain: float = 0.6, gamma: float = 2.2) -> np.ndarray:
+    from formcoach._cv2 import cv2
+
+    table = (255 * gain * (np.arange(256) / 255) ** gamma).astype(np.uint8)
+    return cv2.LUT(frame, table)
+
+
+def _height(frame: np.ndarray, height: int) -> np.ndarray:
+    from formcoach._cv2 import cv2
+
+    h, w = frame.shape[:2]
+    return frame if h <= height else cv2.resize(frame, (w * height // h, height), interpolation=cv2.INTER_AREA)
+
+
+#: Camera and room changes a clip is replayed under (`--perturb`). None changes the count or the form.
+PERTURBATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mirror": lambda f: f[:, ::-1],  # filmed from the person's other side
+    "crop-top": lambda f: _crop(f, top=0.15),  # a closer camera: heads and raised arms leave at the top
+    "zoom": lambda f: _crop(f, top=0.1, bottom=0.1, sides=0.1),  # a closer camera: 80 % of the picture, every edge nearer
+    "tilt": lambda f: _tilt(f, 6.0),  # a phone leaning 6 degrees on its stand
+    "dim": _dim,  # a dim room: about a fifth of the brightness, shadows crushed
+    "low-res": lambda f: _height(f, 360),  # a 360p webcam
+}
+
+
+def perturbed_copy(video: Path, mode: str) -> Path:
+    """The clip as `mode` films it: written once under PERTURBED (same frames, same frame rate)."""
+    from formcoach._cv2 import cv2
+
+    out = PERTURBED / mode / video.name
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    change = PERTURBATIONS[mode]
+    capture = cv2.VideoCapture(str(video))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    partial = out.with_suffix(".part.mp4")
+    writer = None
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frame = np.ascontiguousarray(change(frame))
+        h, w = frame.shape[:2]
+        frame = frame[: h - h % 2, : w - w % 2]  # even sizes for the encoder
+        if writer is None:
+            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
+        writer.write(frame)
+    capture.release()
+    if writer is None:
+        raise FormcoachError(f"{video}: no frames could be read")
+    writer.release()
+    os.replace(partial, out)
+    return out
+
+
 # ---- the reference counter ---------------------------------------------------------------------
 
 
@@ -165,7 +245,8 @@ def _view_family(text: str) -> str:
     return "other"
 
 
-def score_clip(row: dict[str, str], as_exercise: str | None = None, every: int = 1) -> ClipScore:
+def score_clip(row: dict[str, str], as_exercise: str | None = None, every: int = 1,
+               perturb: str | None = None) -> ClipScore:
     from formcoach.session import analyse_track
 
     exercise = as_exercise or row["formcoach_exercise"]
@@ -179,7 +260,8 @@ def score_clip(row: dict[str, str], as_exercise: str | None = None, every: int =
     except FormcoachError as exc:
         score.error = str(exc)
         return score
-    track = cached_track(REALVIDS / row["file"], OPTIONS, CACHE).every(every)
+    video = REALVIDS / row["file"]
+    track = cached_track(perturbed_copy(video, perturb) if perturb else video, OPTIONS, CACHE).every(every)
     start = time.perf_counter()
     record = analyse_track(track, spec, source_name=row["file"])
     score.ms_per_frame = 1000 * (time.perf_counter() - start) / max(len(track), 1)
@@ -227,6 +309,24 @@ def print_rows(scores: list[ClipScore]) -> None:
         )
 
 
+def wrong_counts(scores: list[ClipScore]) -> tuple[list[ClipScore], list[ClipScore]]:
+    """(clips with a firm count, those counted wrong)."""
+    firm = [s for s in scores if s.firm and s.got is not None and s.true_reps is not None]
+    return firm, [s for s in firm if s.got != s.true_reps]
+
+
+def false_alarms(scores: list[ClipScore]) -> tuple[list[ClipScore], list[ClipScore]]:
+    """(good-form clips, those that raised a fault)."""
+    good = [s for s in scores if GOOD_FORM.match(s.form.strip())]
+    return good, [s for s in good if s.faults]
+
+
+def flawed_called_clean(scores: list[ClipScore]) -> tuple[list[ClipScore], list[ClipScore]]:
+    """(flawed clips, those reported as clean form with every cue judged)."""
+    bad = [s for s in scores if s.form.upper().startswith("FLAWED")]
+    return bad, [s for s in bad if not s.faults and not s.not_judged]
+
+
 def print_summary(scores: list[ClipScore]) -> None:
     scores = [s for s in scores if not s.error]
     print("\n## Summary")
@@ -237,8 +337,7 @@ def print_summary(scores: list[ClipScore]) -> None:
     print(f"- clips where formcoach is further from the label than the reference: {', '.join(worse) or 'none'}")
     low = [s.file for s in scores if s.confidence.startswith("low")]
     print(f"- counts marked low-confidence: {', '.join(low) or 'none'}")
-    firm = [s for s in scores if s.firm and s.got is not None and s.true_reps is not None]
-    wrong = [s for s in firm if s.got != s.true_reps]
+    firm, wrong = wrong_counts(scores)
     flagged = [s for s in wrong if s.confidence.startswith("low")]
     false_low = [s for s in firm if s.got == s.true_reps and s.confidence.startswith("low")]
     print(f"- wrong counts flagged low-confidence: {len(flagged)}/{len(wrong)}; right counts flagged low: {len(false_low)}/{len(firm) - len(wrong)}")
@@ -255,14 +354,12 @@ def print_summary(scores: list[ClipScore]) -> None:
         unjudged = [s.file for s in group if s.file not in raised and s.not_judged]
         missed = [s.file for s in group if s.file not in raised and s.file not in unjudged]
         print(f"| {cue} | {len(group)} | {len(raised)} | {len(unjudged)} | {', '.join(missed) or '-'} |")
-    good = [s for s in scores if GOOD_FORM.match(s.form.strip())]
-    alarms = [f"{s.file} ({', '.join(sorted(s.faults))})" for s in good if s.faults]
+    good, alarms = false_alarms(scores)
     print(f"\n- good-form clips: {len(good)}; with a fault raised (false alarms): {len(alarms)}")
-    for a in alarms:
-        print(f"  - {a}")
-    bad = [s for s in scores if s.form.upper().startswith("FLAWED")]
-    clean = [s.file for s in bad if not s.faults and not s.not_judged]
-    print(f"- flawed clips: {len(bad)}; reported as clean with every cue judged: {', '.join(clean) or 'none'}")
+    for s in alarms:
+        print(f"  - {s.file} ({', '.join(sorted(s.faults))})")
+    bad, clean = flawed_called_clean(scores)
+    print(f"- flawed clips: {len(bad)}; reported as clean with every cue judged: {', '.join(s.file for s in clean) or 'none'}")
     for s in scores:
         if s.hold_label is not None:
             longest = max(s.holds, key=lambda h: h[1] - h[0]) if s.holds else None
@@ -274,8 +371,33 @@ def print_summary(scores: list[ClipScore]) -> None:
                       f"{longest[1] - s.hold_label[1]:+.1f}); faults {', '.join(sorted(s.faults)) or '-'}")
 
 
-def _score_job(args: tuple[dict[str, str], str | None, int]) -> ClipScore:
+def print_robustness(runs: list[tuple[str, list[ClipScore]]]) -> None:
+    """One row per way of filming: counts, the wrong ones (and whether they were flagged), false alarms."""
+    print("| filmed | formcoach | reference | wrong counts (flagged low) | false alarms | flawed called clean |")
+    print("|---|---|---|---|---|---|")
+    for name, scores in runs:
+        scores = [s for s in scores if not s.error]
+        _, wrong = wrong_counts(scores)
+        flagged = sum(s.confidence.startswith("low") for s in wrong)
+        good, alarms = false_alarms(scores)
+        bad, clean = flawed_called_clean(scores)
+        print(f"| {name} | {count_stats(scores, 'got')} | {count_stats(scores, 'ref')} | "
+              f"{', '.join(f'{s.file[:-4]} {s.got}' for s in wrong) or '-'} ({flagged}/{len(wrong)}) | "
+              f"{', '.join(f'{s.file[:-4]} ' + '+'.join(sorted(s.faults)) for s in alarms) or '-'} ({len(alarms)}/{len(good)}) | "
+              f"{', '.join(s.file[:-4] for s in clean) or '-'} ({len(clean)}/{len(bad)}) |")
+
+
+def _score_job(args: tuple[dict[str, str], str | None, int, str | None]) -> ClipScore:
     return score_clip(*args)
+
+
+def score_all(rows: list[dict[str, str]], as_exercise: str | None, every: int, perturb: str | None,
+              jobs: int) -> list[ClipScore]:
+    work = [(row, as_exercise, every, perturb) for row in rows]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            return list(pool.map(_score_job, work))
+    return [_score_job(w) for w in work]
 
 
 def main() -> int:
@@ -287,9 +409,15 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1, metavar="K",
                         help="keep every K-th frame, at its own time: the clips as a camera at 1/K of their frame rate sees them")
     parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API (its landmarks cached apart)")
+    parser.add_argument("--perturb", metavar="MODE[,MODE...]",
+                        help=f"replay the clips as other cameras film them: {', '.join(PERTURBATIONS)}, or all")
     args = parser.parse_args()
     if args.every < 1:
         parser.error(f"--every must be 1 or more, got {args.every}")
+    modes = [] if not args.perturb else list(PERTURBATIONS) if args.perturb == "all" else args.perturb.split(",")
+    unknown = [m for m in modes if m not in PERTURBATIONS]
+    if unknown:
+        parser.error(f"unknown --perturb {', '.join(unknown)}; choose from {', '.join(PERTURBATIONS)} or all")
     if args.pose_backend:  # read by PoseOptions' "auto" in this process and the workers (cache key and recording)
         os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     if not (REALVIDS / "labels.csv").exists():
@@ -300,16 +428,16 @@ def main() -> int:
         rows = [r for r in rows if r["formcoach_exercise"] in args.only.split(",")]
     if args.clips:
         rows = [r for r in rows if any(r["file"].startswith(c) for c in args.clips.split(","))]
-    jobs = [(row, args.as_exercise, args.every) for row in rows]
     start = time.perf_counter()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs) as pool:
-            scores = list(pool.map(_score_job, jobs))
+    runs = [(mode or "as filmed", score_all(rows, args.as_exercise, args.every, mode, args.jobs))
+            for mode in ([None] if len(modes) != 1 else []) + modes]
+    if len(runs) == 1:
+        print_rows(runs[0][1])
+        print_summary(runs[0][1])
     else:
-        scores = [_score_job(j) for j in jobs]
-    print_rows(scores)
-    print_summary(scores)
-    print(f"\n({len(scores)} clips in {time.perf_counter() - start:.0f} s; landmarks cached in {CACHE})")
+        print_robustness(runs)
+    filmed = f" x {len(runs)} ways of filming" if len(runs) > 1 else ""
+    print(f"\n({len(rows)} clips{filmed} in {time.perf_counter() - start:.0f} s; landmarks cached in {CACHE})")
     return 0
 
 
