@@ -17,7 +17,7 @@ from formcoach.core import (
 from formcoach.cues import CueBook, CueContext
 from formcoach.holds import SESSION_ENDED, SESSION_INTERRUPTED, HoldTimer
 from formcoach.metrics import EDGE_BAND_TORSO, MetricBank
-from formcoach.points import head_at_top
+from formcoach.points import SideRule, head_at_top
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
 from formcoach.view import SideTracker, ViewTracker
@@ -41,7 +41,7 @@ class Evaluator:
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
-        self.bank = MetricBank(spec.metrics)
+        self.bank = MetricBank(spec.metrics, far_side_stands_in=spec.symmetric and spec.side is SideRule.AUTO)
         self.reps = RepCounter(spec.reps.rule) if spec.reps else None
         self.hold = HoldTimer(spec.hold.rule) if spec.hold else None
         self.cues = CueBook(spec.cues)

@@ -43,16 +43,23 @@ class MetricBank:
     """Evaluates all metrics of a spec, frame by frame, in dependency order.
 
     Stateful only where a metric kind needs history (ranges, baselines) and for running medians.
+
+    Args:
+        metrics: the spec's metrics.
+        far_side_stands_in: a `side: auto` metric whose near-side points are not seen this frame is
+            measured on the far side (an exercise whose two sides move alike; stateless kinds only).
     """
 
-    def __init__(self, metrics: Mapping[str, MetricSpec]) -> None:
+    def __init__(self, metrics: Mapping[str, MetricSpec], far_side_stands_in: bool = False) -> None:
         self.metrics = metrics
         self.order = dependency_order(metrics)
+        self.far_side_stands_in = far_side_stands_in
         self.reset()
 
     def reset(self) -> None:
         self._medians = {n: _RunningMedian(m.smooth_frames) for n, m in self.metrics.items() if m.smooth_frames > 1}
         self._states = {n: m.kind.new_state() for n, m in self.metrics.items()}
+        self._on_far_side: set[str] = set()  # metrics the far side stood in for, this frame
         self._active = {Segment.REP: False, Segment.HOLD: False}
 
     def state(self, name: str) -> Any:
@@ -70,6 +77,7 @@ class MetricBank:
         self._restart_segments(in_rep, holding)
         near = Side(side)
         values: dict[str, float] = {}
+        self._on_far_side.clear()
         sample = Sample(frame, values, self.metrics) if frame is not None else None
         for name in self.order:
             value = NAN if sample is None else self._measure(self.metrics[name], sample, near)
@@ -104,6 +112,8 @@ class MetricBank:
         """(body part, landmark) pairs metric `name` is measured on, on the side(s) its rule takes."""
         m = self.metrics[name]
         chosen = side_for(m.side, near) if m.kind.sided else near
+        if chosen is not None and name in self._on_far_side:
+            chosen = chosen.opposite
         sides = (chosen,) if chosen is not None else (Side.LEFT, Side.RIGHT)
         pairs = [(p.part, int(lm)) for p in m.kind.points for s in sides for lm in p.landmarks(s)]
         if depth < len(self.metrics):  # a spec's metrics form no cycle (checked at load); this only bounds it
@@ -125,7 +135,12 @@ class MetricBank:
         else:
             chosen = side_for(m.side, near)
         if chosen is not None:
-            return kind.value(s, chosen, state)
+            value = kind.value(s, chosen, state)
+            if value != value and self.far_side_stands_in and m.side is SideRule.AUTO and state is None:
+                value = kind.value(s, chosen.opposite, state)
+                if value == value:
+                    self._on_far_side.add(m.name)
+            return value
         both = np.array([kind.value(s, one, state) for one in (Side.LEFT, Side.RIGHT)])
         if not np.isfinite(both).any():
             return NAN

@@ -152,6 +152,9 @@ class ExerciseSpec:
     hold: HoldSpec | None
     defaults: Defaults
     side: SideRule = SideRule.AUTO  # auto, left or right: which side unsided landmark names mean
+    #: both sides of the body do the same movement: with `side: auto`, a metric whose near-side joints
+    #: are not seen is measured on the far side
+    symmetric: bool = False
     description: str = ""
     camera: str = ""
     tips: tuple[str, ...] = ()

@@ -68,6 +68,7 @@ def parse_spec(data: Any, path: str = "<spec>") -> ExerciseSpec:
     spec = ExerciseSpec(
         id=spec_id, name=r.str("name"), source=r.str("source"), path=path, views=views,
         side=r.choice("side", SideRule, default_of(ExerciseSpec, "side"), allowed=SPEC_SIDES),
+        symmetric=r.flag("symmetric", default_of(ExerciseSpec, "symmetric")),
         metrics=metrics, cues=cues, reps=reps, hold=hold, defaults=defaults,
         description=r.str("description", default_of(ExerciseSpec, "description")),
         camera=r.str("camera", default_of(ExerciseSpec, "camera")),
@@ -309,7 +310,8 @@ def _parse_defaults(r: Reader) -> Defaults:
 def documented_defaults() -> list[tuple[str, Any, str]]:
     """(key path, default, note) for every optional key with a fixed default, read from the spec objects
     that hold the defaults; docs/spec_format.md's table is generated from it (tools/gen_exercise_docs.py)."""
-    rows: list[tuple[str, Any, str]] = [("side", default_of(ExerciseSpec, "side"), "")]
+    rows: list[tuple[str, Any, str]] = [("side", default_of(ExerciseSpec, "side"), ""),
+                                        ("symmetric", default_of(ExerciseSpec, "symmetric"), "")]
     rows += [(f"metrics.*.{key}", default_of(MetricSpec, key), "") for key in ("side", "smooth_frames")]
     for kind in KINDS.values():
         rows += [(f"metrics.*.{key}", default_of(kind, name), kind.key) for key, name in kind.options.items()]

@@ -11,6 +11,7 @@ from formcoach.errors import SpecError
 from formcoach.metrics import MetricBank
 from formcoach.skeleton import NUM_LANDMARKS, Landmark
 from formcoach.specs import parse_spec
+from synthetic import frame_from_joints, standing_joints
 
 HIP, SHOULDER = np.array([200.0, 300.0]), np.array([400.0, 300.0])
 
@@ -80,3 +81,44 @@ def test_baseline_is_optional_and_parsed_with_its_keep_mode():
         bank({"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 30, "keep": "sometimes"}})
     with pytest.raises(SpecError, match="facing"):
         bank({"back_curvature": ["hip", "shoulder"], "facing": "tail"})
+
+
+def _knee_bank(symmetric: bool) -> MetricBank:
+    spec = parse_spec({
+        "id": "sq", "name": "Sq", "source": "test", "view": "side", "symmetric": symmetric,
+        "metrics": {"knee": {"angle": ["hip", "knee", "ankle"]}, "trunk": {"inclination": ["hip", "shoulder"], "from": "vertical"}},
+        "reps": {"metric": "knee", "start": 150, "target": 110},
+        "defaults": {"sets": 1, "reps": 5, "rest_s": 30},
+    })
+    assert spec.symmetric is symmetric
+    return MetricBank(spec.metrics, far_side_stands_in=spec.symmetric)
+
+
+def _near_knee_hidden(t: float, knee_at_edge: bool = False) -> PoseFrame:
+    frame = frame_from_joints(t, standing_joints(knee=120.0))
+    xy, world = frame.xy.copy(), frame.world.copy()
+    xy[Landmark.LEFT_KNEE] = world[Landmark.LEFT_KNEE] = np.nan  # the bar hides the near knee
+    if knee_at_edge:
+        xy[Landmark.RIGHT_KNEE, 0] = 1.0  # the far knee squeezed against the picture's left edge
+    return PoseFrame(t, frame.image_size, xy, world, frame.visibility)
+
+
+def test_symmetric_exercise_measures_a_hidden_near_joint_on_the_far_side():
+    values = _knee_bank(symmetric=True).update(_near_knee_hidden(0.0), "left")
+    assert values["knee"] == pytest.approx(120.0, abs=3.0)  # the far leg bends alike
+    assert values["trunk"] == pytest.approx(5.0, abs=1.0)  # near side still used where it is seen
+
+
+def test_other_exercises_leave_a_hidden_near_joint_unmeasured():
+    assert np.isnan(_knee_bank(symmetric=False).update(_near_knee_hidden(0.0), "left")["knee"])
+
+
+def test_edge_check_looks_at_the_side_that_was_measured():
+    bank_ = _knee_bank(symmetric=True)
+    frame = _near_knee_hidden(0.0, knee_at_edge=True)
+    bank_.update(frame, "left")
+    assert "knee" in bank_.at_edge(frame, "left")  # the far knee it used is at the edge
+    seen = frame_from_joints(0.1, standing_joints(knee=120.0))
+    bank_.update(seen, "left")
+    assert "knee" not in bank_.at_edge(seen, "left")  # next frame: the near knee again, inside the picture
+

@@ -162,7 +162,7 @@ def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
     m, rule, hold, cue = spec.metrics, spec.reps.rule, spec.hold.rule, spec.cues[0]
     back = m["back"].kind.baseline
     got = {
-        "side": spec.side, "metrics.*.side": m["knee"].side, "metrics.*.smooth_frames": m["knee"].smooth_frames,
+        "side": spec.side, "symmetric": spec.symmetric, "metrics.*.side": m["knee"].side, "metrics.*.smooth_frames": m["knee"].smooth_frames,
         "metrics.*.space angle": m["knee"].kind.space, "metrics.*.from inclination": m["trunk"].kind.reference,
         "metrics.*.space inclination": m["trunk"].kind.space, "metrics.*.normalize distance": m["gap"].kind.normalize,
         "metrics.*.axis offset": m["chin"].kind.axis, "metrics.*.normalize offset": m["chin"].kind.normalize,
