@@ -11,8 +11,8 @@ in `$FORMCOACH_CACHE` (default `~/.cache/formcoach/realvids`), so a re-run takes
 K = 3): how far the counts hold when a webcam drops frames.
 
 `--perturb MODE[,MODE...]` replays the clips as other cameras and rooms would film them (mirrored,
-closer, tilted, dimmer, lower resolution; see PERTURBATIONS). The changed copies are written once
-next to the landmark cache (never into the project) and go through MediaPipe like any clip. One
+closer, tilted, dimmer, lower resolution; see PERTURBATIONS). The changed copies and their landmarks
+are written once to `realvids-perturbed/MODE/` beside the landmark cache (never into the project). One
 mode prints the full scoreboard; several print one robustness row each, beside the clips as filmed:
 a mechanism that only fits these clips shows up there as a failure.
 
@@ -261,7 +261,11 @@ def score_clip(row: dict[str, str], as_exercise: str | None = None, every: int =
         score.error = str(exc)
         return score
     video = REALVIDS / row["file"]
-    track = cached_track(perturbed_copy(video, perturb) if perturb else video, OPTIONS, CACHE).every(every)
+    if perturb:  # a cache of its own: the cache keeps one track per clip name and would drop the clip's own
+        video, cache = perturbed_copy(video, perturb), PERTURBED / perturb / "landmarks"
+    else:
+        cache = CACHE
+    track = cached_track(video, OPTIONS, cache).every(every)
     start = time.perf_counter()
     record = analyse_track(track, spec, source_name=row["file"])
     score.ms_per_frame = 1000 * (time.perf_counter() - start) / max(len(track), 1)
