@@ -268,3 +268,4 @@ class FrameResult:
     events: tuple[Event, ...] = field(default_factory=tuple)
     rep_value: float = float("nan")  # what the rep counter saw (the rep metric, or its fallback in its units)
     hold_settling: bool = False  # in the hold's posture, not yet still: its timer waits (HoldRule.still_within)
+    on_far_side: frozenset[str] = frozenset()  # metrics measured on the far side this frame (near joints unseen)

@@ -103,6 +103,7 @@ class Evaluator:
             view=view,
             side=side,
             events=tuple(events),
+            on_far_side=self.bank.on_far_side,
         )
 
     def finish(self, t: float, interrupted: bool = False) -> tuple[Event, ...]:

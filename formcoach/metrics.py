@@ -86,6 +86,11 @@ class MetricBank:
             values[name] = value
         return values
 
+    @property
+    def on_far_side(self) -> frozenset[str]:
+        """The metrics the far side stood in for on the last frame."""
+        return frozenset(self._on_far_side)
+
     def at_edge(self, frame: PoseFrame, side: str, band: float = EDGE_BAND_TORSO) -> dict[str, str]:
         """{metric: why it is not judged} for the metrics measured on a landmark at the picture's border.
 

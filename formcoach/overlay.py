@@ -235,7 +235,10 @@ class Overlay:
             anchor_name = m.kind.anchor
             if anchor_name is None or not math.isfinite(value):
                 continue
-            anchor = self._point(result.pose, anchor_name, result.side or Side.LEFT) if result.pose is not None else None
+            side = Side(result.side or Side.LEFT)
+            if name in result.on_far_side:  # measured where the camera saw the joint
+                side = side.opposite
+            anchor = self._point(result.pose, anchor_name, side) if result.pose is not None else None
             if anchor is None:
                 continue
             label = f"{m.label} {format_value(value, m.unit)}"

@@ -18,6 +18,7 @@ import pytest
 from formcoach.consumer import Consumer
 from formcoach.core import ActiveCue, CueRaised, Fault, FrameResult, Severity, fault_of
 from formcoach.overlay import FAULT_SHOW_S, Overlay, format_value, plural
+from formcoach.skeleton import Landmark
 from formcoach.specs import get_spec
 from synthetic import frame_from_joints, prone_joints
 
@@ -142,3 +143,20 @@ def test_fault_shown_after_each_faulty_rep_and_timed_at_its_worst_frame(name, re
     assert len(shown) == len(raised)
     for cue, t in shown:  # each thumbnail pictures a frame the truth marks as showing the fault
         assert truth["frames"][f"fault_{cue}"][int(np.argmin(np.abs(ts - t)))] == 1, (cue, t)
+
+
+def test_a_measure_the_far_side_stood_in_for_is_labelled_at_the_far_joint():
+    from synthetic import standing_joints
+
+    pose = frame_from_joints(0.0, standing_joints(knee=120.0))
+    xy = pose.xy.copy()
+    xy[Landmark.LEFT_KNEE] = np.nan  # the near knee, unseen
+    pose = dataclasses.replace(pose, xy=xy)
+    overlay = Overlay(get_spec("squat"))
+    far = dataclasses.replace(_result(0.0, pose=pose, metrics={"knee": 120.0}), on_far_side=frozenset({"knee"}))
+    boxes = dict(overlay.label_boxes((480, 640, 3), far))
+    (label, (x0, y0, x1, y1)), = [(k, b) for k, b in boxes.items() if k.startswith("Knee")]
+    knee = pose.xy[Landmark.RIGHT_KNEE]  # where the label should sit
+    assert x0 <= knee[0] + 40 and abs((y0 + y1) / 2 - knee[1]) < 40, (label, (x0, y0, x1, y1), knee)
+    assert not [k for k, _ in overlay.label_boxes((480, 640, 3), _result(0.0, pose=pose, metrics={"knee": 120.0}))
+                if k.startswith("Knee")]  # measured on the near side: no joint to put it at
