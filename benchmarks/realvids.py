@@ -441,7 +441,8 @@ def main() -> int:
     else:
         print_robustness(runs)
     filmed = f" x {len(runs)} ways of filming" if len(runs) > 1 else ""
-    print(f"\n({len(rows)} clips{filmed} in {time.perf_counter() - start:.0f} s; landmarks cached in {CACHE})")
+    where = f"{CACHE}" + (f", the changed clips in {PERTURBED}" if modes else "")
+    print(f"\n({len(rows)} clips{filmed} in {time.perf_counter() - start:.0f} s; landmarks cached in {where})")
     return 0
 
 
