@@ -74,6 +74,26 @@ def test_first_frames_baseline_freezes_the_set_up_shape():
     assert last_rolling == pytest.approx(0.0, abs=0.002)  # a rolling baseline has caught up with the cat
 
 
+@pytest.mark.parametrize("facing_right", [True, False])
+def test_an_elbow_behind_the_midline_hides_the_back(facing_right: bool):
+    """Hands on the hips: the elbow sits just on the back's side of the hip-shoulder line (a real
+    good morning read 0.11-0.18 hip-shoulder lengths there), and the arm's bump is not the spine."""
+    from formcoach.back_curvature import ARMS_HIDE_BACK
+
+    def with_elbows(t: float, elbow_y: float) -> PoseFrame:
+        frame = quadruped(t, 0.0, facing_right)
+        x = 330.0 if facing_right else 640.0 - 330.0
+        for elbow in (Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW):
+            frame.xy[elbow] = (x, elbow_y)
+        return frame
+
+    hands_on_hips = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
+    assert np.isnan(hands_on_hips.update(with_elbows(0.0, 285.0), "left")["back"])  # 0.075 lengths behind
+    assert hands_on_hips.state("back").reason == ARMS_HIDE_BACK
+    arms_below = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
+    assert np.isfinite(arms_below.update(with_elbows(0.0, 330.0), "left")["back"])  # on the chest's side
+
+
 def test_baseline_is_optional_and_parsed_with_its_keep_mode():
     no_base = bank({"back_curvature": ["hip", "shoulder"], "facing": "head"})
     assert no_base.state("back").ready
