@@ -58,6 +58,9 @@ class Evaluator:
         self._rep_series: dict[str, list[float]] = {}
         self._rep_at_target: list[bool] = []
         self._rep_times: list[float] = []
+        # (t, value) of the last measured frame when a `start_requires` condition alone kept the rep
+        # metric out of its start zone; None otherwise.
+        self._held_out: tuple[float, float] | None = None
 
     @property
     def rep_count(self) -> int:
@@ -80,6 +83,9 @@ class Evaluator:
         rep_value = math.nan
         if self.reps is not None:
             rep_value = self._rep_value(metrics)
+            raw = metrics[self.reps.rule.metric]
+            if raw == raw:
+                self._held_out = (t, raw) if raw != rep_value else None
             at_top = frame is not None and self.reps.rule.start_above_picture and head_at_top(frame, EDGE_BAND_TORSO)
             events += self._count(t, metrics, judged, rep_value, view, at_top)
         if self.hold is not None:
@@ -108,12 +114,20 @@ class Evaluator:
 
     def finish(self, t: float, interrupted: bool = False) -> tuple[Event, ...]:
         """End of the stream: close an open hold; an attempt short of the target becomes a partial
-        (a rep in progress past the target is not counted).
+        (a rep in progress past the target is not counted, unless only a `start_requires`
+        condition kept it from its start zone).
 
         `interrupted`: the session was stopped (Ctrl-C, a signal), so a hold still running was cut by
         the stop, not broken by the person: it ends "session interrupted", without a "hold longer" fault.
         """
         events: list[Event] = []
+        if self.reps is not None and self._held_out is not None and self.reps.phase is RepPhase.CONCENTRIC:
+            # The stream ended on the way back, the rep metric already in its start zone and only a
+            # `start_requires` condition still unmet (a pull-up's arms straightening as the clip
+            # ends): the rep is done; what the clip cut off is the confirmation, not the rep.
+            last_t, raw = self._held_out
+            for ev in self.reps.update(last_t, raw):
+                events += self._on_rep_event(ev, last_t, self.views.view)
         if self.reps is not None:
             for ev in self.reps.finish(t):
                 events += self._on_rep_event(ev, t, self.views.view)

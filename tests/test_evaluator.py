@@ -283,3 +283,28 @@ def test_head_at_top_reads_the_highest_head_or_shoulder_point():
     assert not at(top - 40) and not at(0.0)
     headless = {k: v for k, v in joints.items() if k not in ("nose", "eye", "ear", "shoulder")}
     assert not head_at_top(frame_from_joints(0.0, headless), 0.2)
+
+
+def _hinge_needing_straight_knees():
+    from formcoach.specs import parse_spec
+
+    return parse_spec({
+        "id": "strict_hinge", "name": "Strict hinge", "source": "test", "description": "test", "view": "side", "camera": "side",
+        "metrics": {"trunk": {"inclination": ["hip", "shoulder"], "from": "vertical"}, "knee": {"angle": ["hip", "knee", "ankle"]}},
+        "reps": {"metric": "trunk", "start": 25, "target": 70, "start_requires": [{"metric": "knee", "min": 160}]},
+        "defaults": {"sets": 1, "reps": 3, "rest_s": 30},
+    })
+
+
+@pytest.mark.parametrize(("last_trunk", "counted"), [(5.0, 2), (40.0, 1)])
+def test_a_rep_back_in_its_start_zone_when_the_clip_ends_counts_without_its_start_requires(last_trunk, counted):
+    """The clip ends as the last rep comes back: the rep metric is in its start zone, only the
+    `start_requires` (knees straight, like a pull-up's straight arms) is not yet met. Cut off
+    before the start zone, it is not counted."""
+    first = sequence([(0.0, 3.0), (1.0, 3.0), (2.2, 85.0), (2.6, 85.0), (3.8, 3.0), (4.5, 3.0)],
+                     lambda a: standing_joints(knee=172.0, trunk=a))
+    last = sequence([(0.0, 3.0), (1.2, 85.0), (1.6, 85.0), (2.8, last_trunk)], lambda a: standing_joints(knee=150.0, trunk=a))
+    offset = first[-1][0] + 1 / 30
+    frames = first + [(t + offset, f.__class__(t + offset, f.image_size, f.xy, f.world, f.visibility)) for t, f in last]
+    ev = run(_hinge_needing_straight_knees(), frames)
+    assert ev.rep_count == counted
