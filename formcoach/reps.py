@@ -17,6 +17,14 @@ REST_TURN = 0.1
 REST_STILL_S = 0.5
 
 
+#: An excursion that starts before the person has been seen for this long (since first found, or
+#: found again after a long gap) is getting into position, not a shallow attempt: it is never a
+#: partial. The same half second as a standstill (`REST_STILL_S`): they have not yet stood at the
+#: start. Real barbell squats begin with the walk-out from the rack; formfit_squat, filmed closer or
+#: at 80 %, bent its hips 25 deg stepping back 0.1 s after it was first found, and was told to squat
+#: deeper.
+SETTLING_S = REST_STILL_S
+
 #: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
 DEFAULT_PARTIAL_FRACTION = 0.3
 
@@ -131,7 +139,8 @@ class RepCounter:
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
       went past `partial_after` and lasted `min_duration_s` times the fraction of the range it
-      reached (half the way, half the time); smaller or shorter ones are jitter.
+      reached (half the way, half the time); smaller or shorter ones are jitter. One that starts
+      within `SETTLING_S` of the person appearing is getting into position, never a partial.
     - **Incomplete return** (only when `incomplete_return_cue` is set). In CONCENTRIC the deepest
       point of the return (closest to start) is tracked as the candidate turn. Re-entering the
       target zone makes it an incomplete return when the turn came back at least
@@ -154,6 +163,7 @@ class RepCounter:
     def reset(self) -> None:
         """Forget everything: unarmed, no reps, no partials."""
         self._armed = False
+        self._armed_t = 0.0  # when the person was first seen (again, after a long gap)
         self._phase = RepPhase.START
         self._reps: list[Rep] = []
         self._partials: list[Rep] = []
@@ -299,7 +309,7 @@ class RepCounter:
 
     def _arm(self, t: float, value: float, at_start: bool) -> None:
         """First frame seen (since reset or a long gap): outside the start zone, a rep under way since now."""
-        self._armed = True
+        self._armed, self._armed_t = True, t
         if not at_start:
             self._clear_rep()  # joined mid-rep: a rep in progress since this frame
             self._rep_start_t, self._lo, self._hi, self._joined = t, value, value, True
@@ -428,7 +438,7 @@ class RepCounter:
         rule = self.rule
         start, joined = self._rep_start_t, self._joined
         self._to_start(t, value)
-        if joined:
+        if joined or start - self._armed_t < SETTLING_S:
             return []
         # A shallower excursion is quicker at the same tempo: it must last the share of
         # `min_duration_s` that its depth is of the full range.

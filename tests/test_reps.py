@@ -144,6 +144,15 @@ def test_partial_rep_is_recorded_not_counted() -> None:
         partial.end_s - partial.start_s)
 
 
+@pytest.mark.parametrize(("stood_s", "partials"), [(0.1, 0), (0.6, 1)])
+def test_a_dip_right_after_the_person_appears_is_getting_into_position(stood_s: float, partials: int) -> None:
+    """Found at the start and dipping 0.1 s later (a barbell walk-out) is no attempt; after
+    standing there for half a second, the same dip is a partial."""
+    t, v = path([(0, 170), (stood_s, 170), (stood_s + 1.0, 130), (stood_s + 2.0, 170), (stood_s + 2.5, 170)])
+    counter, _ = run(SQUAT, t + 3.0, v)  # the person appears 3 s into the clip
+    assert len(counter.partials) == partials
+
+
 def test_partial_then_full_rep_indices() -> None:
     t, v = path([(0, 170), (0.5, 170), (1.5, 130), (2.5, 170), (3.5, 90), (4.5, 170), (5, 170)])
     counter, events = run(SQUAT, t, v)
