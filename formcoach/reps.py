@@ -134,7 +134,8 @@ class RepCounter:
       `partial_fraction` of the range from its deepest point toward the start, whose person is lost
       with the head at the picture's top edge and found again (after a gap of any length) at least
       `partial_fraction` closer to the start, stood up out of sight: it completes there, with
-      `unseen_s`. Found again lower, nothing is assumed.
+      `unseen_s`. Found again lower, nothing is assumed. Never found again before the stream
+      ends, it completes at the end (a clip stopped at lockout).
     - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
@@ -342,7 +343,18 @@ class RepCounter:
     def finish(self, t: float) -> tuple[Event, ...]:
         """End of the stream. With `partial_at_end`, an attempt still short of the target (a shallow
         wall sit held to the end of the clip) is a partial if it went deep and long enough; a rep
-        past the target is never counted (it did not come back)."""
+        past the target is not counted (it did not come back), unless it left over the picture's top
+        edge rising (`start_above_picture`)."""
+        if self._exit is not None:
+            # Left over the top edge rising, and the clip ended before they came back into the
+            # picture: a lift from the floor filmed too close, stopped at lockout.
+            lost_at, self._exit = self._exit[0], None
+            if self._phase in (RepPhase.TARGET, RepPhase.CONCENTRIC):
+                self._unseen_s = max(self._unseen_s, t - lost_at)
+                return tuple(self._complete(t, self.rule.start))
+            if self._pending is not None:  # a long gap: the rep was set aside
+                (_, seen), self._pending = self._pending, None
+                return self._count_unseen(seen, t, self.rule.start, lost_at)
         if not self.rule.partial_at_end or self._phase is not RepPhase.ECCENTRIC or self._joined:
             return ()
         if self._last_valid_t is None:
@@ -364,6 +376,10 @@ class RepCounter:
             return ()
         self._armed, self._phase = True, RepPhase.START
         self._last_start_t, self._last_start_v = t, value
+        return self._count_unseen(seen, t, value, lost_at)
+
+    def _count_unseen(self, seen: Rep, t: float, value: float, lost_at: float) -> tuple[Event, ...]:
+        """Count a rep set aside across a long gap, back at the start (`value`) at `t`, unseen since `lost_at`."""
         rep = Rep(
             index=len(self._reps) + 1, start_s=seen.start_s, end_s=t, bottom_s=seen.bottom_s,
             min=min(seen.min, value), max=max(seen.max, value),

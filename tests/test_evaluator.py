@@ -272,6 +272,16 @@ def test_a_deadlift_whose_lifter_stood_up_out_of_the_picture_counts_once():
     assert run(spec, _close_pull(head_top_at_exit=150.0)).reps == []
 
 
+def test_a_clip_that_ends_while_the_lifter_is_above_the_picture_counts_the_pull():
+    """Filmed too close and stopped at lockout: the lifter rose out of the top of the picture and
+    the clip ended before they were found again. Lost with the head well inside, nothing is assumed."""
+    spec = get_spec("deadlift")
+    cut = lambda frames: [f for f in frames if f[0] < 1.89]  # noqa: E731  (ends in the gap, before the lifter is found)
+    record = run(spec, cut(_close_pull(head_top_at_exit=4.0)))
+    assert len(record.reps) == 1 and record.reps[0].unseen_s > 0.8
+    assert run(spec, cut(_close_pull(head_top_at_exit=150.0))).reps == []
+
+
 def test_head_at_top_reads_the_highest_head_or_shoulder_point():
     from formcoach.points import head_at_top
     from synthetic import frame_from_joints
