@@ -25,6 +25,12 @@ REST_STILL_S = 0.5
 #: deeper.
 SETTLING_S = REST_STILL_S
 
+#: An incomplete return (`incomplete_return_cue`) came back at least this share of the range from
+#: the target before going there again: a return, not the chin sagging while held over the bar.
+#: A real pull-up (divy_pull_up, camera tilted 6 deg) sagged a fifth of the range at the top and
+#: was told to lower to a full hang; the renders' bent-arm returns come back the whole way.
+INCOMPLETE_RETURN_SHARE = 0.5
+
 #: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
 DEFAULT_PARTIAL_FRACTION = 0.3
 
@@ -145,7 +151,7 @@ class RepCounter:
     - **Incomplete return** (only when `incomplete_return_cue` is set). In CONCENTRIC the deepest
       point of the return (closest to start) is tracked as the candidate turn. Re-entering the
       target zone makes it an incomplete return when the turn came back at least
-      `partial_fraction` of the range from the target and the metric was out of the target zone
+      `INCOMPLETE_RETURN_SHARE` (and `partial_fraction`) of the range from the target and the metric was out of the target zone
       for at least `min_duration_s / 2` (a one- or two-frame tracking glitch is not a real
       lower-and-pull-again). The previous cycle is recorded as a partial ending at the turn, and a
       new rep starts at the turn. A shallower or briefer dip just resumes the same rep.
@@ -498,7 +504,7 @@ class RepCounter:
         """CONCENTRIC back into the target zone: an incomplete return, or just a dip."""
         rule = self.rule
         self._phase = RepPhase.TARGET
-        deep_enough = 1 - self._turn_p >= rule.partial_fraction
+        deep_enough = 1 - self._turn_p >= max(rule.partial_fraction, INCOMPLETE_RETURN_SHARE)
         long_enough = t - self._last_target_t >= rule.min_duration_s / 2
         if rule.incomplete_return_cue is None or not (deep_enough and long_enough):
             self._last_target_t = t

@@ -296,6 +296,7 @@ def test_incomplete_return_records_no_full_hang() -> None:
     [
         (110, 0.8, "no_full_hang", 1),  # a real incomplete return
         (85, 1.6, "no_full_hang", 0),  # too shallow a turn (19 % of the range back): same rep
+        (100, 1.6, "no_full_hang", 0),  # 37 % back, under half way: a sag held at the top, same rep
         (110, 0.2, "no_full_hang", 0),  # too brief: a tracking glitch
         (110, 0.8, None, 0),  # not checked by this rule
     ],
