@@ -10,11 +10,13 @@ from formcoach.specs import get_spec
 from synthetic import prone_joints, run, sequence, standing_joints
 
 
-def wall_squat_points(reps: int, bottom: float = 90.0, hold_s: float = 5.0, idle_s: float = 2.0) -> list[tuple[float, float]]:
+def wall_squat_points(reps: int, bottom: float = 90.0, hold_s: float = 5.0, idle_s: float = 2.0,
+                      slide_s: float = 1.5) -> list[tuple[float, float]]:
     pts, t = [(0.0, 172.0), (idle_s, 172.0)], idle_s
     for _ in range(reps):
-        pts += [(t + 1.5, bottom), (t + 1.5 + hold_s, bottom), (t + 3.0 + hold_s, 172.0), (t + 4.5 + hold_s, 172.0)]
-        t += 4.5 + hold_s
+        pts += [(t + slide_s, bottom), (t + slide_s + hold_s, bottom), (t + 2 * slide_s + hold_s, 172.0),
+                (t + 3 * slide_s + hold_s, 172.0)]
+        t += 3 * slide_s + hold_s
     return pts
 
 
@@ -44,6 +46,13 @@ def test_wall_squat_short_hold_counts_rep_and_flags_hold():
     assert ev.rep_count == 2
     assert [f.cue for f in ev.faults] == ["hold_short", "hold_short"]
     assert all(not h.completed and h.broke_because == "knees straightened" for h in ev.holds)
+
+
+def test_a_brisk_wall_squat_with_a_one_second_sit_is_a_rep_told_to_hold_longer():
+    # A real one (joe_squat2, shared realvids): 1.9-2.5 s from standing back to standing.
+    ev = run(get_spec("wall_squat"), sequence(wall_squat_points(3, hold_s=0.9, slide_s=0.5), wall_squat, noise_px=0.8))
+    assert ev.rep_count == 3
+    assert [f.cue for f in ev.faults] == ["hold_short"] * 3
 
 
 def test_jitter_around_the_start_threshold_makes_no_phantom_reps():
