@@ -11,6 +11,39 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcoach.core import PoseFrame
+from formcoach.skeleton import Landmark
+
+#: The legs below each hip: a thigh the model has folded into the hip takes these with it.
+_LEGS = (
+    (Landmark.LEFT_HIP, Landmark.LEFT_KNEE, (Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX)),
+    (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE, (Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE, Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX)),
+)
+_SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
+_HIPS = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+#: A thigh shorter than this share of the torso (both in 3-D) is no leg but a tracking failure.
+#: MediaPipe's 3-D thigh is 0.7-0.9 torso lengths whatever the view: real footage (shared realvids, 1st
+#: percentile per clip) 0.46-0.82, renders of both bodies >= 0.34; a dark setup at the floor (mv_good_05
+#: at 60 % brightness) folded the visible knee into the hip, 0.08-0.26, and read the hip as standing.
+#: Only the thigh: MediaPipe shortens a hidden shin or forearm this much on clean footage (a plate in
+#: front of the shins 0.27-0.39, renders' arms pointing at the camera 0.07).
+MIN_THIGH_SHARE = 0.3
+
+
+def collapsed_legs(world: np.ndarray, min_share: float = MIN_THIGH_SHARE) -> np.ndarray:
+    """(33,) bool: the knee, ankle and foot of each leg whose 3-D thigh is shorter than `min_share`
+    torso lengths (mid-hip to mid-shoulder). Nothing when the torso cannot be measured.
+
+    Args:
+        world: (33, 3) world landmarks, metres (NaN = missing).
+    """
+    out = np.zeros(len(world), dtype=bool)
+    torso = float(np.linalg.norm(world[_SHOULDERS].mean(axis=0) - world[_HIPS].mean(axis=0)))
+    if not np.isfinite(torso) or torso <= 0:
+        return out
+    for hip, knee, below in _LEGS:
+        if np.linalg.norm(world[knee] - world[hip]) < min_share * torso:  # NaN compares False
+            out[list(below)] = True
+    return out
 
 
 def smoothing_factor(dt: float, cutoff: np.ndarray | float) -> np.ndarray | float:
@@ -118,8 +151,9 @@ WORLD_PARAMS = OneEuroParams(min_cutoff=1.2, beta=1.5, d_cutoff=1.0)
 class LandmarkSmoother:
     """Visibility gating, then One Euro on xy (pixels) and world (metres) of each `PoseFrame`.
 
-    Landmarks with visibility below `min_visibility` (or NaN) become NaN in xy and world before
-    filtering, so a hidden joint never drags a filtered value around. A gap between frames longer
+    Landmarks with visibility below `min_visibility` (or NaN), and the legs whose thigh the model
+    folded into the hip (`collapsed_legs`), become NaN in xy and world before filtering, so a hidden
+    or impossible joint never drags a filtered value around. A gap between frames longer
     than `reset_after_s` (frames missing or `None`), or a change of image size, resets the filters.
     Visibility and mask pass through untouched.
 
@@ -168,6 +202,7 @@ class LandmarkSmoother:
         self._image_size = (int(frame.image_size[0]), int(frame.image_size[1]))
 
         visible = np.asarray(frame.visibility, dtype=np.float64) >= self.min_visibility  # (33,), NaN → False
+        visible &= ~collapsed_legs(np.asarray(frame.world, dtype=np.float64))
         xy = np.where(visible[:, None], frame.xy, np.nan)  # (33, 2) pixels
         world = np.where(visible[:, None], frame.world, np.nan)  # (33, 3) metres
         height = float(frame.image_size[1])

@@ -14,7 +14,7 @@ import pytest
 
 from formcoach.core import PoseFrame
 from formcoach.skeleton import NUM_LANDMARKS, Landmark
-from formcoach.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams, smoothing_factor
+from formcoach.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams, collapsed_legs, smoothing_factor
 
 GOLDEN = Path(__file__).parent / "golden" / "one_euro_noisy_sine.csv"
 GOLDEN_PARAMS = dict(min_cutoff=1.0, beta=0.5, d_cutoff=1.0)
@@ -206,6 +206,43 @@ def test_visibility_gating(vis: float, hidden: bool) -> None:
     knee = Landmark.LEFT_KNEE
     assert np.isnan(out.xy[knee]).all() == hidden and np.isnan(out.world[knee]).all() == hidden
     assert np.isfinite(out.xy[Landmark.LEFT_HIP]).all()
+
+
+def standing_world(left_thigh_m: float = 0.4) -> np.ndarray:
+    """A standing skeleton in metres (y down, as MediaPipe's world): torso 0.5, thighs and shins 0.4."""
+    world = np.zeros((NUM_LANDMARKS, 3))
+    for side, x in (("LEFT", 0.1), ("RIGHT", -0.1)):
+        thigh = left_thigh_m if side == "LEFT" else 0.4
+        world[Landmark[f"{side}_SHOULDER"]] = (x, -0.5, 0.0)
+        world[Landmark[f"{side}_HIP"]] = (x, 0.0, 0.0)
+        world[Landmark[f"{side}_KNEE"]] = (x, thigh, 0.0)
+        for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
+            world[Landmark[f"{side}_{part}"]] = (x, thigh + 0.4, 0.0)
+    return world
+
+
+LEFT_LEG = {Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX}
+
+
+@pytest.mark.parametrize(("left_thigh_m", "gated"), [(0.4, set()), (0.16, set()), (0.14, LEFT_LEG), (0.03, LEFT_LEG)])
+def test_a_thigh_folded_into_the_hip_takes_its_leg_out(left_thigh_m: float, gated: set[Landmark]) -> None:
+    # torso 0.5 m: a thigh under 0.3 of it (0.15 m) is a tracking failure
+    assert set(np.flatnonzero(collapsed_legs(standing_world(left_thigh_m)))) == gated
+
+
+def test_no_torso_no_leg_check() -> None:
+    world = standing_world(0.03)
+    world[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]] = np.nan
+    assert not collapsed_legs(world).any()
+
+
+def test_smoother_drops_a_folded_leg_and_keeps_the_rest() -> None:
+    frame = pose(0.0)
+    frame = PoseFrame(t=0.0, image_size=frame.image_size, xy=frame.xy, world=standing_world(0.05),
+                      visibility=frame.visibility, mask=None)
+    out = LandmarkSmoother().update(frame)
+    for landmark in Landmark:
+        assert np.isnan(out.xy[landmark]).all() == (landmark in LEFT_LEG), landmark.name
 
 
 def test_gated_landmark_restarts_when_visible_again() -> None:
