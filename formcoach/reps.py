@@ -34,6 +34,13 @@ INCOMPLETE_RETURN_SHARE = 0.5
 #: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
 DEFAULT_PARTIAL_FRACTION = 0.3
 
+#: A partial must be measured past `partial_after` on at least this many frames: an attempt is seen,
+#: not read off one or two frames between stretches where the pose was lost. A lifter standing at
+#: lockout in poor light (mv_good_04/07 at 60 % brightness) was lost for 0.3-0.4 s and read 20-40 deg
+#: bent on the one or two frames found in between, and was told to lower the weight all the way.
+#: A real shallow rep stays past the edge for a few tenths of a second (9+ frames at 30 fps).
+PARTIAL_MIN_FRAMES = 3
+
 
 @dataclass(frozen=True, slots=True)
 class RepRule:
@@ -145,8 +152,9 @@ class RepCounter:
     - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
-      went past `partial_after` and lasted `min_duration_s` times the fraction of the range it
-      reached (half the way, half the time); smaller or shorter ones are jitter. One that starts
+      went past `partial_after`, was measured there on `PARTIAL_MIN_FRAMES` frames, and lasted
+      `min_duration_s` times the fraction of the range it reached (half the way, half the time);
+      smaller, shorter or barely seen ones are jitter. One that starts
       within `SETTLING_S` of the person appearing is getting into position, never a partial.
     - **Incomplete return** (only when `incomplete_return_cue` is set). In CONCENTRIC the deepest
       point of the return (closest to start) is tracked as the candidate turn. Re-entering the
@@ -193,6 +201,7 @@ class RepCounter:
         self._hi = -math.inf
         self._deep_p = -math.inf  # deepest progress and when (for partials)
         self._deep_t = 0.0
+        self._past_partial_frames = 0  # frames measured past `partial_after` (for partials)
         self._bottom_t = 0.0  # first frame in the target zone
         self._last_target_t = 0.0  # last frame in the target zone
         self._turn_p = math.inf  # candidate turn of an incomplete return
@@ -432,6 +441,9 @@ class RepCounter:
 
     def _track(self, t: float, value: float, p: float) -> None:
         self._lo, self._hi = min(self._lo, value), max(self._hi, value)
+        edge = self.start_edge
+        if (p - edge) / (1.0 - edge) >= self.rule.partial_fraction:
+            self._past_partial_frames += 1
         self._post_lo, self._post_hi = min(self._post_lo, value), max(self._post_hi, value)
         if p > self._deep_p:
             self._deep_p, self._deep_t = p, t
@@ -467,6 +479,8 @@ class RepCounter:
         edge = self.start_edge
         depth = (self._deep_p - edge) / (1.0 - edge)  # share of the way from the start edge to the target
         if depth < rule.partial_fraction or t - start < rule.min_duration_s * min(depth, 1.0):
+            return []
+        if self._past_partial_frames < PARTIAL_MIN_FRAMES:
             return []
         rep = Rep(
             index=len(self._partials) + 1, start_s=start, end_s=t, bottom_s=self._deep_t,

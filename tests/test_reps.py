@@ -153,6 +153,20 @@ def test_a_dip_right_after_the_person_appears_is_getting_into_position(stood_s: 
     assert len(counter.partials) == partials
 
 
+@pytest.mark.parametrize(("seen_frames", "partials"), [(1, 0), (2, 0), (3, 1)])
+def test_a_partial_must_be_seen_not_read_off_frames_between_gaps(seen_frames: int, partials: int) -> None:
+    """Standing (170), lost for 0.3 s, found on `seen_frames` frames at 130 (past the 160 → 100 rule's
+    partial edge), lost again, standing: a lifter at lockout in poor light, not a shallow attempt,
+    unless it was seen there for a few frames."""
+    t, v = path([(0, 170), (3, 170)])
+    gap = (t > 1.0) & (t <= 1.6)
+    v[gap] = np.nan
+    seen = np.flatnonzero(gap)[9:9 + seen_frames]
+    v[seen] = 130.0
+    counter, _ = run(SQUAT, t, v)
+    assert counter.count == 0 and len(counter.partials) == partials
+
+
 def test_partial_then_full_rep_indices() -> None:
     t, v = path([(0, 170), (0.5, 170), (1.5, 130), (2.5, 170), (3.5, 90), (4.5, 170), (5, 170)])
     counter, events = run(SQUAT, t, v)
