@@ -31,6 +31,12 @@ SETTLING_S = REST_STILL_S
 #: was told to lower to a full hang; the renders' bent-arm returns come back the whole way.
 INCOMPLETE_RETURN_SHARE = 0.5
 
+#: A lift that rose out of the top of the picture (`start_above_picture`) and is found again no higher
+#: than where it was lost went up and came back down out of sight, if it was gone at least this long:
+#: time to finish the pull, stand and lower again. A lifter filmed close from 45 deg (mv_bad_01) was
+#: lost 1.0 s with the head above the picture and a plate over the hips, and found on the way down.
+UNSEEN_LOCKOUT_S = 0.5
+
 #: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
 DEFAULT_PARTIAL_FRACTION = 0.3
 
@@ -147,8 +153,10 @@ class RepCounter:
       `partial_fraction` of the range from its deepest point toward the start, whose person is lost
       with the head at the picture's top edge and found again (after a gap of any length) at least
       `partial_fraction` closer to the start, stood up out of sight: it completes there, with
-      `unseen_s`. Found again lower, nothing is assumed. Never found again before the stream
-      ends, it completes at the end (a clip stopped at lockout).
+      `unseen_s`. Found again no higher after `UNSEEN_LOCKOUT_S` or more, it went up and came
+      back down out of sight: it completes when found, and the way down from there is the next
+      excursion. Found again sooner and lower, or in between, nothing is assumed. Never found
+      again before the stream ends, it completes at the end (a clip stopped at lockout).
     - **The person's own start.** With `adapt_start`, the start edge follows the most start-ward
       value seen so far when the spec's `start` is never reached (see `RepRule.adapt_start`).
     - **Partials.** ECCENTRIC → START without reaching the target is a partial when the excursion
@@ -292,6 +300,8 @@ class RepCounter:
         rising = self._phase in (RepPhase.TARGET, RepPhase.CONCENTRIC)  # also a rep resumed by the bridge
         if exit is not None and rising and p <= exit[1] - self.rule.partial_fraction:
             return self._stood_up_unseen(t, value, exit[0])
+        if exit is not None and rising and p >= exit[1] and t - exit[0] >= UNSEEN_LOCKOUT_S:
+            return self._stood_up_unseen(t, value, exit[0])
         if self.rule.adapt_start > 0:
             self._follow_rest(t, p)
         at_start = p <= self.start_edge
@@ -318,7 +328,8 @@ class RepCounter:
             self._exit = (self._last_valid_t, self._last_p)
 
     def _stood_up_unseen(self, t: float, value: float, lost_at: float) -> tuple[Event, ...]:
-        """Found again well above where the person left over the top edge: the start was reached unseen."""
+        """Left over the top edge rising, the start was reached unseen; found again at `value` (well
+        above, or back on the way down: the next excursion starts there)."""
         self._unseen_s = max(self._unseen_s, t - lost_at)
         self._track(t, value, self.rule.progress(value))
         return tuple(self._complete(t, value))

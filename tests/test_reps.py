@@ -434,6 +434,16 @@ def test_a_pull_that_rose_out_of_the_top_and_is_found_higher_counts_unseen() -> 
     assert rep.unseen_s == pytest.approx(0.9, abs=2 * DT) and rep.end_s == pytest.approx(1.9, abs=2 * DT)
 
 
+@pytest.mark.parametrize("lost_s", [0.6, 1.6])
+def test_a_pull_that_rose_out_of_the_top_and_is_found_on_the_way_down_counts_unseen(lost_s: float) -> None:
+    """Lost with the head above the picture at 100 and found at 90 going down to the floor, long enough
+    later to have stood up and come back: one rep, ending where found; the way down is no partial."""
+    counter = pull_lost_over_the_top(found_at=90, lost_s=lost_s)
+    assert counter.count == 1 and counter.partials == []
+    [rep] = counter.reps
+    assert rep.unseen_s == pytest.approx(lost_s, abs=2 * DT) and rep.end_s == pytest.approx(1.0 + lost_s, abs=2 * DT)
+
+
 def test_lost_for_longer_than_max_gap_still_counts_within_the_bridge() -> None:
     assert pull_lost_over_the_top(found_at=145, lost_s=1.6).count == 1
     assert pull_lost_over_the_top(found_at=145, lost_s=CLOSE_PULL.bridge_gap_s + 0.5).count == 0
@@ -447,12 +457,13 @@ def test_found_in_the_start_zone_counts_once() -> None:
                                   "lost near the floor"])
 def test_nothing_is_assumed_without_the_evidence(case: str) -> None:
     """Each condition is needed: the head at the top edge, the spec's consent, found again well above
-    where lost (and not just a little), and a pull already well under way when lost."""
+    where lost (and not just a little) or lower after time enough to stand and come back, and a pull
+    already well under way when lost."""
     counter = {
         "head in the picture": lambda: pull_lost_over_the_top(found_at=145, at_top=False),
         "off in the spec": lambda: pull_lost_over_the_top(found_at=145, rule=RepRule(metric="hip", start=150, target=110,
                                                                                     partial_after=135)),
-        "found lower": lambda: pull_lost_over_the_top(found_at=90),
+        "found lower": lambda: pull_lost_over_the_top(found_at=90, lost_s=0.3),
         "found barely higher": lambda: pull_lost_over_the_top(found_at=110),
         "lost near the floor": lambda: pull_lost_over_the_top(found_at=145, risen_to=70),
     }[case]()
