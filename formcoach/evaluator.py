@@ -16,11 +16,18 @@ from formcoach.core import (
 )
 from formcoach.cues import CueBook, CueContext
 from formcoach.holds import SESSION_ENDED, SESSION_INTERRUPTED, HoldTimer
-from formcoach.metrics import EDGE_BAND_TORSO, MetricBank
+from formcoach.metrics import MetricBank
 from formcoach.points import SideRule, head_at_top
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
 from formcoach.view import SideTracker, ViewTracker
+
+#: The head this close to the picture's top edge (torso lengths) when the lifter is lost means they left
+#: over the top (`start_above_picture`). Wider than the cut-off band of cues (`metrics.EDGE_BAND_TORSO`): in a pull
+#: the head rises several hundredths of a torso per frame, and the model may lose the pose before it
+#: reaches the edge (mv_bad_07, a close 45-degree camera, Tasks backend: last seen with the ears 0.27
+#: torso lengths below the edge, then lost to the end of the clip).
+TOP_EXIT_BAND_TORSO = 0.35
 
 NO_PERSON = "no person in view"
 
@@ -86,7 +93,7 @@ class Evaluator:
             raw = metrics[self.reps.rule.metric]
             if raw == raw:
                 self._held_out = (t, raw) if raw != rep_value else None
-            at_top = frame is not None and self.reps.rule.start_above_picture and head_at_top(frame, EDGE_BAND_TORSO)
+            at_top = frame is not None and self.reps.rule.start_above_picture and head_at_top(frame, TOP_EXIT_BAND_TORSO)
             events += self._count(t, metrics, judged, rep_value, view, at_top)
         if self.hold is not None:
             events += self._time_hold(t, metrics)

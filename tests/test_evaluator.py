@@ -281,6 +281,14 @@ def test_a_deadlift_whose_lifter_stood_up_out_of_the_picture_counts_once():
     assert run(spec, _close_pull(head_top_at_exit=150.0)).reps == []
 
 
+@pytest.mark.parametrize(("head_below_edge_torso", "counted"), [(0.3, 1), (0.45, 0)])
+def test_a_lifter_lost_rising_just_below_the_top_edge_left_over_it(head_below_edge_torso: float, counted: int):
+    """The model may lose a close lifter before the head reaches the edge (a third of a torso below it,
+    rising); half a torso below is inside the picture. The synthetic torso is 120 px long."""
+    record = run(get_spec("deadlift"), _close_pull(head_top_at_exit=head_below_edge_torso * 120.0))
+    assert len(record.reps) == counted
+
+
 def test_a_clip_that_ends_while_the_lifter_is_above_the_picture_counts_the_pull():
     """Filmed too close and stopped at lockout: the lifter rose out of the top of the picture and
     the clip ended before they were found again. Lost with the head well inside, nothing is assumed."""
