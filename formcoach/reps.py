@@ -298,9 +298,8 @@ class RepCounter:
         if bridged:
             return bridged
         rising = self._phase in (RepPhase.TARGET, RepPhase.CONCENTRIC)  # also a rep resumed by the bridge
-        if exit is not None and rising and p <= exit[1] - self.rule.partial_fraction:
-            return self._stood_up_unseen(t, value, exit[0])
-        if exit is not None and rising and p >= exit[1] and t - exit[0] >= UNSEEN_LOCKOUT_S:
+        if exit is not None and rising and (p <= exit[1] - self.rule.partial_fraction  # found well above
+                                            or (p >= exit[1] and t - exit[0] >= UNSEEN_LOCKOUT_S)):  # back down
             return self._stood_up_unseen(t, value, exit[0])
         if self.rule.adapt_start > 0:
             self._follow_rest(t, p)
@@ -450,10 +449,14 @@ class RepCounter:
         elif p < self._swing_p - REST_TURN:
             self._swing_to_start, self._swing_p, self._swing_since = True, p, t
 
+    def _depth(self, p: float) -> float:
+        """Progress `p` as the share of the way from the (possibly adapted) start edge to the target."""
+        edge = self.start_edge
+        return (p - edge) / (1.0 - edge)
+
     def _track(self, t: float, value: float, p: float) -> None:
         self._lo, self._hi = min(self._lo, value), max(self._hi, value)
-        edge = self.start_edge
-        if (p - edge) / (1.0 - edge) >= self.rule.partial_fraction:
+        if self._depth(p) >= self.rule.partial_fraction:
             self._past_partial_frames += 1
         self._post_lo, self._post_hi = min(self._post_lo, value), max(self._post_hi, value)
         if p > self._deep_p:
@@ -487,11 +490,9 @@ class RepCounter:
             return []
         # A shallower excursion is quicker at the same tempo: it must last the share of
         # `min_duration_s` that its depth is of the full range.
-        edge = self.start_edge
-        depth = (self._deep_p - edge) / (1.0 - edge)  # share of the way from the start edge to the target
-        if depth < rule.partial_fraction or t - start < rule.min_duration_s * min(depth, 1.0):
-            return []
-        if self._past_partial_frames < PARTIAL_MIN_FRAMES:
+        depth = self._depth(self._deep_p)
+        if (depth < rule.partial_fraction or t - start < rule.min_duration_s * min(depth, 1.0)
+                or self._past_partial_frames < PARTIAL_MIN_FRAMES):
             return []
         rep = Rep(
             index=len(self._partials) + 1, start_s=start, end_s=t, bottom_s=self._deep_t,

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcoach import geometry
 from formcoach.core import PoseFrame
-from formcoach.skeleton import Landmark
+from formcoach.skeleton import sided
 
-#: The legs below each hip: a thigh the model has folded into the hip takes these with it.
-_LEGS = (
-    (Landmark.LEFT_HIP, Landmark.LEFT_KNEE, (Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX)),
-    (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE, (Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE, Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX)),
+#: Per side: hip, knee, and the knee and everything below it (what a thigh folded into the hip takes with it).
+_LEGS = tuple(
+    (sided("hip", side), sided("knee", side), [sided(part, side) for part in ("knee", "ankle", "heel", "foot_index")])
+    for side in ("left", "right")
 )
-_SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
-_HIPS = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+_SHOULDERS = (sided("shoulder", "left"), sided("shoulder", "right"))
+_HIPS = (sided("hip", "left"), sided("hip", "right"))
 #: A thigh shorter than this share of the torso (both in 3-D) is no leg but a tracking failure.
 #: MediaPipe's 3-D thigh is 0.7-0.9 torso lengths whatever the view: real footage (shared realvids, 1st
 #: percentile per clip) 0.46-0.82, renders of both bodies >= 0.34; a dark setup at the floor (mv_good_05
@@ -37,12 +38,12 @@ def collapsed_legs(world: np.ndarray, min_share: float = MIN_THIGH_SHARE) -> np.
         world: (33, 3) world landmarks, metres (NaN = missing).
     """
     out = np.zeros(len(world), dtype=bool)
-    torso = float(np.linalg.norm(world[_SHOULDERS].mean(axis=0) - world[_HIPS].mean(axis=0)))
-    if not np.isfinite(torso) or torso <= 0:
+    torso = float(geometry.distance(geometry.midpoint(*world[list(_SHOULDERS)]), geometry.midpoint(*world[list(_HIPS)])))
+    if not torso > 0:  # NaN too
         return out
     for hip, knee, below in _LEGS:
-        if np.linalg.norm(world[knee] - world[hip]) < min_share * torso:  # NaN compares False
-            out[list(below)] = True
+        if geometry.distance(world[hip], world[knee]) < min_share * torso:  # NaN compares False
+            out[below] = True
     return out
 
 
