@@ -152,6 +152,11 @@ class Fault:
     attempt: int | None = None  # serial number of the rep attempt it was seen in (partials included)
 
 
+#: A cue not judged for this long in a set (in total) is told to the user: a set with no fault raised is then
+#: "no faults seen, but not every check could be made", not "clean" (a brief occlusion does not count).
+UNCHECKED_MIN_S = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class NotJudged:
     """Time during which a cue could not be judged, and why."""

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from formcoach.core import Fault, Hold, Rep
+from formcoach.core import UNCHECKED_MIN_S, Fault, Hold, Rep
 from formcoach.errors import FormcoachError, OutputError
 from formcoach.report_common import _fault_unit, value_text
 from formcoach.session import SessionRecord
@@ -458,9 +458,11 @@ def summary_text(record: SessionRecord) -> str:
         for f in record.faults:
             where = f" rep {f.rep}" if f.rep else (f" hold {f.hold}" if f.hold else "")
             lines.append(f"    {f.t_s:6.1f} s{where}: {f.cue} — {f.message} (measured {value_text(f.value, _fault_unit(doc, f.cue))})")
+    elif any(n.seconds >= UNCHECKED_MIN_S for n in record.not_judged):
+        lines.append("  no form faults seen, but not every check could be made:")
     else:
         lines.append("  no form faults seen")
     for n in record.not_judged:
-        if n.seconds >= 1.0:
+        if n.seconds >= UNCHECKED_MIN_S:
             lines.append(f"  not judged: {n.cue} for {n.seconds:.0f} s ({n.reason})")
     return "\n".join(lines)

@@ -9,6 +9,8 @@ import html
 import math
 from typing import Any
 
+from formcoach.core import UNCHECKED_MIN_S
+
 
 #: How each metric unit is written after a number on the page.
 _UNITS = {"deg": "°", "torso": "× torso", "px": "px", "ratio": ""}
@@ -110,6 +112,15 @@ def _times_holds(report: dict[str, Any]) -> bool:
         return summary["hold"] is not None
     defaults = report.get("defaults") or {}
     return defaults.get("hold_s") is not None or bool(report.get("holds"))
+
+
+def unchecked_cues(report: dict[str, Any]) -> list[str]:
+    """The cues not judged for UNCHECKED_MIN_S or longer in all (whatever the reasons), in report order."""
+    seconds: dict[str, float] = {}
+    for n in report.get("not_judged", []):
+        if isinstance(n.get("seconds"), (int, float)) and math.isfinite(n["seconds"]):
+            seconds[str(n.get("cue", ""))] = seconds.get(str(n.get("cue", "")), 0.0) + n["seconds"]
+    return [cue for cue, s in seconds.items() if s >= UNCHECKED_MIN_S]
 
 
 def fault_groups(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from formcoach.errors import FormcoachError
 from formcoach.report import write_timeline_csv
 from formcoach.report_common import (
     _counts_reps, _cue_limit, _duration, _e, _fault_unit, _finite, _human, _label, _n, _raw_unit, _s, _spec_summary,
-    _times_holds, _where, fault_groups, plural, value_text,
+    _times_holds, _where, fault_groups, plural, unchecked_cues, value_text,
 )
 from formcoach.report_plots import _LINE_COLOURS, _data_script, _plots, _ticks  # noqa: F401 (colours, ticks: progress.py)
 
@@ -227,11 +227,13 @@ def _cards(report: dict[str, Any]) -> str:
     for f in faults:
         by_sev[f.get("severity", "warning")] = by_sev.get(f.get("severity", "warning"), 0) + 1
     words = {"error": "error", "warning": "warning", "info": "note"}
-    sub = " · ".join(plural(n, words.get(sev, sev)) for sev, n in sorted(by_sev.items())) or "clean session"
+    unchecked = unchecked_cues(report)
+    sub = " · ".join(plural(n, words.get(sev, sev)) for sev, n in sorted(by_sev.items())) or (
+        f"none seen · {plural(len(unchecked), 'check')} not made (see Not judged)" if unchecked else "clean session")
     kinds = len(fault_groups(report))
     if kinds:
         sub += f" · {plural(kinds, 'kind')}"
-    cards.append(_card("Form faults", str(len(faults)), _e(sub), "bad" if faults else "good"))
+    cards.append(_card("Form faults", str(len(faults)), _e(sub), "bad" if faults else ("" if unchecked else "good")))
     cards.append(_card("Time under tension", _duration(time_under_tension(report)), "reps and holds"))
     frames = report.get("frames") or {}
     total, seen = frames.get("total", 0), frames.get("with_pose", 0)

@@ -19,7 +19,7 @@ import numpy as np
 from formcoach.consumer import Consumer
 from formcoach.core import (
     CueCleared, CueRaised, Event, FrameResult, HoldEnded, HoldStarted, PartialRep, PoseFound, PoseLost,
-    RepCompleted, RepPhase, Severity,
+    UNCHECKED_MIN_S, RepCompleted, RepPhase, Severity,
 )
 from formcoach.errors import OutputError
 from formcoach.holds import HOLD_STILL, NOT_JUDGED
@@ -56,6 +56,9 @@ CAPPED = frozenset({UtteranceKind.CUE, UtteranceKind.PRAISE})
 
 PRAISE_WORDS = ("Better", "Good", "That's it")
 CLEAN_SET = "Clean set, well done"
+#: No fault raised, but a check could not be made for a while (hidden, or not judged from this view):
+#: "clean" would claim more than was seen.
+NOTHING_SEEN_SOME_UNCHECKED = "No faults seen, but some checks could not be made"
 NO_REP = "No rep"
 OUT_OF_VIEW = "I can't see you: step back into view"
 HOLD = "Hold"
@@ -185,12 +188,18 @@ class CueScheduler:
         self._holds_done = 0
         self._longest_hold = 0.0
         self._faults = 0
+        self._unchecked_s: dict[str, float] = {}  # cue id -> seconds it applied but could not be judged
+        self._frame_t: float | None = None  # the previous frame's time in this set
 
     # -- public --
 
     def update(self, result: FrameResult) -> list[Utterance]:
         """One analysed frame → what to start saying now (empty, or one utterance)."""
         t = result.t
+        dt = max(t - self._frame_t, 0.0) if self._frame_t is not None else 0.0
+        self._frame_t = t
+        for cue in result.not_judged:
+            self._unchecked_s[cue] = self._unchecked_s.get(cue, 0.0) + dt
         self._last_t = t
         self._ingest(result.events, t, result)
         self._timers(result)
@@ -220,7 +229,8 @@ class CueScheduler:
             summary = "Set done"
         keep.append(Utterance(t, summary, UtteranceKind.SET_END, P_SET_END, Beep.SET_END))
         if self._faults == 0 and (self._reps or self._holds_done):
-            keep.append(Utterance(t, CLEAN_SET, UtteranceKind.PRAISE, P_SET_END))
+            unchecked = any(s >= UNCHECKED_MIN_S for s in self._unchecked_s.values())
+            keep.append(Utterance(t, NOTHING_SEEN_SOME_UNCHECKED if unchecked else CLEAN_SET, UtteranceKind.PRAISE, P_SET_END))
         out: list[Utterance] = []
         for u in keep:
             if self.config.beeps_only and u.beep is None:

@@ -172,6 +172,19 @@ def test_one_card_per_fault_type_with_the_reps_it_happened_in():
     assert "3 warnings · 2 kinds" in page and "3 warning<" not in page
 
 
+@pytest.mark.parametrize("seconds, expected", [
+    (None, "clean session"), (0.5, "clean session"), (3.0, "none seen · 1 check not made (see Not judged)")])
+def test_no_fault_is_a_clean_session_only_when_every_check_was_made(seconds, expected):
+    report = reps_only()
+    report["faults"] = []
+    if seconds is not None:
+        report["not_judged"] = [{"cue": "rounded_back", "reason": "outline unsteady", "seconds": seconds}]
+    page = render_html(report)
+    card = re.search(r'<div class="(card[^"]*)"><div class="label">Form faults</div>.*?<div class="sub">(.*?)</div>', page)
+    assert card is not None and card.group(2) == expected
+    assert (card.group(1) == "card good") == (expected == "clean session")  # green only when all was checked
+
+
 def test_target_zones_and_limits_from_spec_summary_and_noise_stays_small():
     report = reps_and_holds()
     report["timeline"]["metrics"]["trunk"] = [4.0 + (i % 7) * 0.3 for i in range(300)]  # 2° of wobble

@@ -56,3 +56,18 @@ def test_the_caller_owned_loop_gives_the_same_frames_as_the_session():
     record = run_session(pictures, ScriptedPose(script), SPEC)
     assert [r.rep_count for r in results] == record.rep_counts and results[-1].rep_count == 2
     assert [e for r in results for e in r.events] == record.events  # no hold or rep was open at the end
+
+
+def test_the_text_summary_says_a_set_without_faults_was_not_all_checked():
+    from formcoach.core import NotJudged
+    from formcoach.report import summary_text
+    from formcoach.session import SessionRecord
+    from formcoach.specs import get_spec
+
+    record = SessionRecord(spec=get_spec("deadlift"), source="clip.mp4", fps=30.0)
+    assert "no form faults seen\n" in summary_text(record) + "\n"
+    record.not_judged = [NotJudged("rounded_back", "outline unsteady", 0.5)]
+    assert "no form faults seen\n" in summary_text(record) + "\n" and "not judged" not in summary_text(record)
+    record.not_judged = [NotJudged("rounded_back", "outline unsteady", 4.0)]
+    text = summary_text(record)
+    assert "no form faults seen, but not every check could be made:\n  not judged: rounded_back for 4 s (outline unsteady)" in text

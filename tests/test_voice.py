@@ -3,6 +3,7 @@ never block the video loop (fake engines gated by Events; no audio hardware need
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from formcoach.speech import (
 )
 from formcoach.speech_engines import AsyncSpeaker, CommandEngine, PowerShellEngine, espeak_argv
 from formcoach.voice import (
-    CLEAN_SET, NO_REP, OUT_OF_VIEW, CueScheduler, SchedulerConfig, UtteranceKind, VoiceCoach, countdown_marks,
+    CLEAN_SET, NO_REP, NOTHING_SEEN_SOME_UNCHECKED, OUT_OF_VIEW, CueScheduler, SchedulerConfig, UtteranceKind, VoiceCoach, countdown_marks,
     number_words,
 )
 
@@ -235,8 +236,6 @@ def test_pose_lost_flicker_says_nothing_and_a_longer_loss_says_step_back_once():
 
 
 def test_moving_in_a_hold_posture_is_told_to_hold_still_once_per_wait():
-    import dataclasses
-
     from formcoach.holds import HOLD_STILL
 
     waiting = lambda t: 1.0 <= t < 3.0 or 4.0 <= t < 5.0 or 20.0 <= t < 21.0  # noqa: E731
@@ -253,6 +252,18 @@ def test_clean_set_is_praised_at_set_end():
     said(timeline(4, [rep(1.0, 1), rep(2.0, 2), rep(3.0, 3)]), s)
     assert [(u.t, u.text, u.kind) for u in s.flush()] == [
         (4.0, "Set done: three reps", UtteranceKind.SET_END), (4.0 + 4 / 2.6 + 0.3, CLEAN_SET, UtteranceKind.PRAISE)]
+
+
+@pytest.mark.parametrize("unchecked_s, closing", [(0.5, CLEAN_SET), (1.5, NOTHING_SEEN_SOME_UNCHECKED)])
+def test_a_set_with_a_check_not_made_for_a_second_is_not_called_clean(unchecked_s, closing):
+    """No fault raised while a cue could not be judged (hidden, wrong view) is not "clean": that claims
+    more than was seen. Under a second in total (a brief occlusion) does not count."""
+    frames = timeline(4, [rep(1.0, 1), rep(2.0, 2), rep(3.0, 3)])
+    frames = [dataclasses.replace(f, not_judged={"rounded_back": "outline unsteady"}) if 1.0 < f.t <= 1.0 + unchecked_s + 1e-9
+              else f for f in frames]
+    s = CueScheduler()
+    said(frames, s)
+    assert [u.text for u in s.flush()] == ["Set done: three reps", closing]
 
 
 def test_set_with_a_fault_is_not_praised():
