@@ -64,12 +64,12 @@ FALLBACK = {"reverse_fly": "band_pull_apart"}
 #: rep, flows, low-confidence labels).
 FIRM = re.compile(r"^(divy_pull_up|formfit_squat\d?|formfit_deadlift|pal_goodmorning|tby_0016\w_\d|mv_\w+_\d\d)\.mp4$")
 GOOD_FORM = re.compile(r"^(good|correct|neutral|acceptable)", re.I)
-#: Label words → the cue ids that name that fault.
+#: Label words → the cue id that names that fault (a hold cut short is not a shallow one).
 FAULT_WORDS = {
     "hip-first": ("hips_first",),
     "hips high": ("hips_first",),
     "rounded": ("rounded_back",),
-    "shallow": ("too_shallow", "not_deep_enough", "hold_short", "knees_90"),
+    "shallow": ("too_shallow",),
 }
 
 #: The reference counter: (joint triple, "down" below, "up" above) on the more visible side; for
@@ -354,8 +354,8 @@ def print_summary(scores: list[ClipScore]) -> None:
     print("\n| expected fault | clips | raised | not judged there | missed |\n|---|---|---|---|---|")
     for cue in sorted({c for s in scores for c in s.expected}):
         group = [s for s in scores if cue in s.expected]
-        raised = [s.file for s in group if cue in s.faults or (s.expected & s.faults)]
-        unjudged = [s.file for s in group if s.file not in raised and s.not_judged]
+        raised = [s.file for s in group if cue in s.faults]  # that fault, not another one of the clip's
+        unjudged = [s.file for s in group if s.file not in raised and cue in s.not_judged]
         missed = [s.file for s in group if s.file not in raised and s.file not in unjudged]
         print(f"| {cue} | {len(group)} | {len(raised)} | {len(unjudged)} | {', '.join(missed) or '-'} |")
     good, alarms = false_alarms(scores)
