@@ -4,20 +4,29 @@ MediaPipe Pose tracks one person. With two people in the picture it may switch b
 from one frame to the next. A real body cannot teleport: between two frames its hip centre moves
 a fraction of its size on screen (the extent of its landmarks). A pose whose hip centre is further
 from the last accepted one than that allows, for the time since, is another person: it is dropped
-(the frame is "not judged") and counted. (Size changes alone are not used: with landmarks coming
-and going on a hard pose the measured size flickers by 2-3x between frames of one person.) When the new pose goes on
+(the frame is "not judged") and counted. (A size change alone does not make someone else: the size of
+the landmarks seen, when some come and go on a hard pose, flickers 2-3x between frames of one person.) When the new pose goes on
 moving like one body for a second, it is taken as the person (the track stays on someone else, or
 the first pose was a wrong one); the report still says the track jumped.
 
 A body cannot turn over in an instant either: a pose whose torso (hips to shoulders, on screen)
 points more than `max_turn_deg` away from the last accepted one's is a wrong pose (the model read
 a lifter at the bottom of a squat, legs out of the picture, upside down for five frames): that
-frame is dropped and the lock goes on following the person. Pure numpy; no cv2.
+frame is dropped and the lock goes on following the person.
+
+Nor can a body shrink to a fraction of itself: a pose smaller than `min_size_share` of the largest
+accepted in the last second is the skeleton folded onto something else (a lifter filmed close behind a
+barbell plate, mv_bad_04: the whole skeleton drawn on the plate's hub at 0.20-0.26 of the body, reading a
+straight hip). That frame is dropped too. (Over a second a real body keeps half its size or more, standing
+to the floor included: 0.51 and up on the shared real footage, 0.61 on the renders. Frame to frame the
+size of all 33 landmarks, which the model always places, changes by 0.75-1.3.) A pose that stays that
+small for `adopt_s` is taken as the person. Pure numpy; no cv2.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +50,9 @@ class LockConfig:
             anchor may have been a wrong pose, e.g. the tracker still on the previous video's person).
         max_turn_deg: torso turn allowed between two accepted poses, degrees (lying down from
             standing is 90; more than this is a body read upside down).
+        min_size_share: a pose smaller than this share of the largest accepted in the last
+            `size_window_s` seconds is a skeleton the model collapsed onto something else (see `shrank`).
+        size_window_s: seconds of accepted poses `min_size_share` compares with.
     """
 
     jump: float = 0.4
@@ -48,6 +60,8 @@ class LockConfig:
     forget_s: float = 2.0
     adopt_s: float = 1.0
     max_turn_deg: float = 120.0
+    min_size_share: float = 0.35
+    size_window_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,13 @@ def turned_over(before: Anchor, now: Anchor, config: LockConfig) -> bool:
     return math.degrees(math.acos(cos)) > config.max_turn_deg
 
 
+def shrank(sizes: deque[tuple[float, float]], now: Anchor, config: LockConfig) -> bool:
+    """True when `now` is smaller than `min_size_share` of the largest accepted size of the last
+    `size_window_s` seconds (`sizes`: (t, size) of accepted poses, oldest first)."""
+    recent = [size for t, size in sizes if now.t - t <= config.size_window_s]
+    return bool(recent) and now.size < config.min_size_share * max(recent)
+
+
 class PersonLock:
     """`update(pose) -> pose | None`: the pose when it is the locked person, else None.
 
@@ -124,6 +145,8 @@ class PersonLock:
         self.switches = 0
         self.rejected_s = 0.0
         self.turned = 0
+        self.collapsed = 0
+        self._sizes: deque[tuple[float, float]] = deque()  # (t, size) of accepted poses, the last size_window_s
 
     def update(self, frame: PoseFrame | None) -> PoseFrame | None:
         if frame is None:
@@ -140,6 +163,9 @@ class PersonLock:
             if turned_over(anchor, now, self.config) and not self._adopt(now):
                 self.turned += 1  # a wrong pose of the same person: dropped, the lock keeps following
                 return None
+            if shrank(self._sizes, now, self.config) and not self._adopt(now):
+                self.collapsed += 1  # the skeleton folded onto a plate or a shadow: dropped, likewise
+                return None
             dt = since_pose if self._rejecting else frame.t - anchor.t
             if is_jump(anchor, Anchor(now.centre, now.size, anchor.t + dt, now.torso), self.config) and not self._adopt(now):
                 self.switches += not self._rejecting
@@ -149,6 +175,9 @@ class PersonLock:
                 return None
         self._rejecting = False
         self._anchor, self._candidate = now, None
+        self._sizes.append((now.t, now.size))
+        while self._sizes and now.t - self._sizes[0][0] > self.config.size_window_s:
+            self._sizes.popleft()
         return frame
 
     def _adopt(self, now: Anchor) -> bool:

@@ -492,6 +492,39 @@ def test_person_lock_adopts_a_turned_pose_that_lasts():
     assert kept[-1] is not None and 25 <= lock.turned <= 35
 
 
+def _collapsed(frame: PoseFrame, share: float) -> PoseFrame:
+    """The whole skeleton shrunk to `share` of its size about the hip centre, where it was (the model
+    folding a lifter onto the barbell plate in front of them: real, mv_bad_04, 0.20-0.26 of the body)."""
+    import dataclasses
+
+    hips = np.nanmean(frame.xy[[23, 24]], axis=0)
+    return dataclasses.replace(frame, xy=(frame.xy - hips) * share + hips)
+
+
+@pytest.mark.parametrize("share, dropped", [(0.25, 15), (0.5, 0)])
+def test_person_lock_drops_a_skeleton_collapsed_onto_something_and_keeps_following(share, dropped):
+    """A real person is at least 0.5 of their largest size of the last second (standing up to the
+    floor included: real footage and renders); a skeleton folded to a quarter of that is no body."""
+    from formcoach.person_lock import PersonLock
+
+    frames = squat_frames(1)
+    lock = PersonLock()
+    kept = [lock.update(_collapsed(f, share) if 3.0 <= t < 3.5 else f) for t, f in frames]
+    gone = [t for (t, _), k in zip(frames, kept) if k is None]
+    assert len(gone) == dropped and lock.collapsed == dropped and all(3.0 <= t < 3.5 for t in gone)
+    assert lock.switches == 0 and lock.warning() is None
+
+
+def test_person_lock_adopts_a_smaller_pose_that_lasts():
+    """A person who stays that small for longer than `adopt_s` (a cut to a camera further away) is taken."""
+    from formcoach.person_lock import PersonLock
+
+    frames = squat_frames(1)
+    lock = PersonLock()
+    kept = [lock.update(_collapsed(f, 0.25) if t >= 3.0 else f) for t, f in frames]
+    assert kept[-1] is not None and 25 <= lock.collapsed <= 35
+
+
 def test_second_person_frames_are_not_judged_and_the_report_says_so():
     frames = squat_frames(2)
     swapped = [(t, _other_person(f) if 15.0 <= t < 17.0 else f) for t, f in frames]
