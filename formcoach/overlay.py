@@ -301,12 +301,40 @@ class Overlay:
             cv2.rectangle(img, (x - int(6 * s), top + int(10 * s)), (x + tw + int(6 * s), top + bar_h - int(10 * s)), colour, -1)
             cv2.putText(img, tag, (x, top + bar_h - int(16 * s)), _FONT, 0.5 * s, _WHITE, max(1, int(s)), cv2.LINE_AA)
             x += tw + int(18 * s)
-        scale = 0.7 * s
-        tw, _ = _text_size(message, scale, 1)
-        while tw > w - x - 10 * s and scale > 0.35 * s:
-            scale *= 0.92
-            tw, _ = _text_size(message, scale, 1)
-        _text(img, message, (x, top + bar_h - int(14 * s)), scale, _WHITE, max(1, int(s)))
+        room = w - x - 10 * s
+        scale, lines = banner_lines(message, room, s)
+        thick = max(1, int(s))
+        if len(lines) == 1:
+            _text(img, lines[0], (x, top + bar_h - int(14 * s)), scale, _WHITE, thick)
+            return
+        for i, line in enumerate(lines):  # two lines in the same bar
+            _text(img, line, (x, top + int((20 + 17 * i) * s)), scale, _WHITE, thick)
+
+
+def banner_lines(message: str, room: float, s: float) -> tuple[float, list[str]]:
+    """(font scale, one or two lines) that fit a banner `room` pixels wide, for picture scale `s`.
+
+    One line from 0.7 s down to 0.5 s; past that (a narrow portrait picture), two balanced lines from
+    0.55 s down to 0.38 s; past that the first line is filled and the second cut with "...".
+    """
+    scale = 0.7 * s
+    while scale >= 0.5 * s:
+        if _text_size(message, scale, 1)[0] <= room:
+            return scale, [message]
+        scale *= 0.92
+    words = message.split()
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))] or [(message, "")]
+    first, second = min(splits, key=lambda ab: max(_text_size(ab[0], 1.0, 1)[0], _text_size(ab[1], 1.0, 1)[0]))
+    scale = 0.55 * s
+    while scale > 0.38 * s and max(_text_size(first, scale, 1)[0], _text_size(second, scale, 1)[0]) > room:
+        scale *= 0.92
+    if max(_text_size(first, scale, 1)[0], _text_size(second, scale, 1)[0]) > room:  # fill the first line, cut the second
+        fit = [i for i in range(1, len(words) + 1) if _text_size(" ".join(words[:i]), scale, 1)[0] <= room]
+        cut = fit[-1] if fit else 1
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        while _text_size(second, scale, 1)[0] > room and len(second) > 4:
+            second = second[:-4].rstrip() + "..."
+    return scale, [first, second] if second else [first]
 
 
 def draw_status(img: np.ndarray, text: str, warn: bool = False) -> None:

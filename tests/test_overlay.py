@@ -160,3 +160,25 @@ def test_a_measure_the_far_side_stood_in_for_is_labelled_at_the_far_joint():
     assert x0 <= knee[0] + 40 and abs((y0 + y1) / 2 - knee[1]) < 40, (label, (x0, y0, x1, y1), knee)
     assert not [k for k, _ in overlay.label_boxes((480, 640, 3), _result(0.0, pose=pose, metrics={"knee": 120.0}))
                 if k.startswith("Knee")]  # measured on the near side: no joint to put it at
+
+
+LONG = "Can't check rounded back: the outline of your back wobbles while you stand (loose clothing?)"
+
+
+@pytest.mark.parametrize("width, height, message, n_lines", [
+    (1280, 720, "Hips and shoulders together", 1),
+    (1280, 720, LONG, 1),
+    (360, 640, "Keep your back flat: chest up, don't round your spine", 2),  # a phone held upright
+    (360, 640, LONG, 2),
+])
+def test_a_banner_fits_the_picture_on_one_or_two_lines(width, height, message, n_lines):
+    """A cue never runs off the edge of a narrow (portrait) picture: it shrinks, then wraps, then is cut."""
+    from formcoach.overlay import _text_size, banner_lines
+
+    s = height / 480.0
+    room = width - 30 * s
+    scale, lines = banner_lines(message, room, s)
+    assert len(lines) == n_lines and scale >= 0.35 * s
+    assert all(_text_size(line, scale, 1)[0] <= room for line in lines)
+    shown = " ".join(lines)
+    assert shown == message or (shown.endswith("...") and message.startswith(shown[:-3].split(" ...")[0][:40]))
