@@ -264,15 +264,17 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str, nume
     return f'<div class="scroll"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
-def _rep_rows(reps: list[dict[str, Any]], unit: str, partial: bool) -> list[list[str]]:
-    """Table cells per rep; `unit` is the rep metric's raw unit (deg, torso, ...)."""
+def _rep_rows(reps: list[dict[str, Any]], unit: str, partial: bool, all_checked: bool = True) -> list[list[str]]:
+    """Table cells per rep; `unit` is the rep metric's raw unit (deg, torso, ...). A rep without faults
+    gets a green tick only when every check could be made in the session (`all_checked`)."""
+    clean = '<span class="ok">✓</span>' if all_checked else '<span class="muted" title="not every check could be made">none seen</span>'
     rows = []
     for r in reps:
         tempo = r.get("tempo") or {}
         faults = list(r.get("faults", []))
         if partial and r.get("partial_cue"):
             faults = [r["partial_cue"], *faults]
-        badges = "".join(f'<span class="badge">{_e(_human(f))}</span>' for f in faults) or '<span class="ok">✓</span>'
+        badges = "".join(f'<span class="badge">{_e(_human(f))}</span>' for f in faults) or clean
         duration = r["end_s"] - r["start_s"] if _finite(r.get("start_s")) and _finite(r.get("end_s")) else None
         rows.append([
             str(r.get("index", "")), _s(r.get("start_s")), _s(r.get("end_s")), _s(duration),
@@ -297,13 +299,14 @@ def _reps_section(report: dict[str, Any], video: str | None = None) -> str:
     def seeks(items: list[dict[str, Any]]) -> list[Any] | None:
         return [r.get("start_s") for r in items] if video else None
 
+    all_checked = not unchecked_cues(report)
     if reps:
-        out.append(_table(headers, _rep_rows(reps, unit, False), "reps", 1, seeks(reps)))
+        out.append(_table(headers, _rep_rows(reps, unit, False, all_checked), "reps", 1, seeks(reps)))
     else:
         out.append('<p class="empty">No full reps were counted.</p>')
     if partials:
         out.append('<h3>Partial reps <small>(not counted)</small></h3>')
-        out.append(_table(headers, _rep_rows(partials, unit, True), "partials", 1, seeks(partials)))
+        out.append(_table(headers, _rep_rows(partials, unit, True, all_checked), "partials", 1, seeks(partials)))
     return "".join(out) + "</section>"
 
 
@@ -326,6 +329,11 @@ def _holds_section(report: dict[str, Any]) -> str:
 def _faults_section(report: dict[str, Any], thumbs_dir: Path | None, video: str | None = None) -> str:
     groups = fault_groups(report)
     if not groups:
+        unchecked = unchecked_cues(report)
+        if unchecked:
+            names = ", ".join(_human(c).lower() for c in unchecked)
+            return ('<section><h2>Form faults</h2><p class="empty">No form faults seen in what could be checked; '
+                    f'not checked: {_e(names)} (see Not judged below).</p></section>')
         return '<section><h2>Form faults</h2><p class="empty good">✓ No form faults seen.</p></section>'
     items = []
     for k, g in enumerate(groups):
@@ -395,7 +403,7 @@ section.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1f
 .card .value small{font-size:16px;color:var(--muted);font-weight:500}.card .sub{color:var(--muted);font-size:12.5px;min-height:1em}
 .notice{margin-top:18px;padding:12px 16px;border-radius:10px;border:1px solid}
 .notice.bad{background:#fef2f2;border-color:#fecaca;color:#7f1d1d}.notice.warn{background:#fffbeb;border-color:#fde68a;color:#78350f}
-.hint{color:var(--muted);font-size:13.5px;margin:0 0 10px}.empty{color:var(--muted)}.empty.good,.ok{color:#047857}
+.hint{color:var(--muted);font-size:13.5px;margin:0 0 10px}.empty,.muted{color:var(--muted)}.empty.good,.ok{color:#047857}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th{text-align:left;font-weight:600;color:#475569;font-size:12.5px;border-bottom:2px solid var(--line);padding:6px 8px}

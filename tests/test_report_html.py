@@ -183,6 +183,11 @@ def test_no_fault_is_a_clean_session_only_when_every_check_was_made(seconds, exp
     card = re.search(r'<div class="(card[^"]*)"><div class="label">Form faults</div>.*?<div class="sub">(.*?)</div>', page)
     assert card is not None and card.group(2) == expected
     assert (card.group(1) == "card good") == (expected == "clean session")  # green only when all was checked
+    all_checked = expected == "clean session"
+    assert ("✓ No form faults seen." in page) == all_checked
+    assert ("not checked: rounded back (see Not judged below)" in page) == (not all_checked)
+    reps = re.search(r'<table class="reps">.*?</table>', page, flags=re.S).group(0)
+    assert reps.count('<span class="ok">✓</span>') == (2 if all_checked else 0)  # reps 1 and 3; ticked only then
 
 
 def test_target_zones_and_limits_from_spec_summary_and_noise_stays_small():
