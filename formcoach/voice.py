@@ -59,6 +59,15 @@ CLEAN_SET = "Clean set, well done"
 #: No fault raised, but a check could not be made for a while (hidden, or not judged from this view):
 #: "clean" would claim more than was seen.
 NOTHING_SEEN_SOME_UNCHECKED = "No faults seen, but some checks could not be made"
+
+
+def unchecked_words(cues: Sequence[str]) -> str:
+    """The set-end words when no fault was raised but these cue ids were not judged (one or two named)."""
+    if not cues:
+        return CLEAN_SET
+    if len(cues) > 2:
+        return NOTHING_SEEN_SOME_UNCHECKED
+    return "No faults seen, but I could not check " + " or ".join(c.replace("_", " ") for c in cues)
 NO_REP = "No rep"
 OUT_OF_VIEW = "I can't see you: step back into view"
 HOLD = "Hold"
@@ -229,8 +238,8 @@ class CueScheduler:
             summary = "Set done"
         keep.append(Utterance(t, summary, UtteranceKind.SET_END, P_SET_END, Beep.SET_END))
         if self._faults == 0 and (self._reps or self._holds_done):
-            unchecked = any(s >= UNCHECKED_MIN_S for s in self._unchecked_s.values())
-            keep.append(Utterance(t, NOTHING_SEEN_SOME_UNCHECKED if unchecked else CLEAN_SET, UtteranceKind.PRAISE, P_SET_END))
+            unchecked = [cue for cue, s in self._unchecked_s.items() if s >= UNCHECKED_MIN_S]
+            keep.append(Utterance(t, unchecked_words(unchecked), UtteranceKind.PRAISE, P_SET_END))
         out: list[Utterance] = []
         for u in keep:
             if self.config.beeps_only and u.beep is None:

@@ -254,7 +254,7 @@ def test_clean_set_is_praised_at_set_end():
         (4.0, "Set done: three reps", UtteranceKind.SET_END), (4.0 + 4 / 2.6 + 0.3, CLEAN_SET, UtteranceKind.PRAISE)]
 
 
-@pytest.mark.parametrize("unchecked_s, closing", [(0.5, CLEAN_SET), (1.5, NOTHING_SEEN_SOME_UNCHECKED)])
+@pytest.mark.parametrize("unchecked_s, closing", [(0.5, CLEAN_SET), (1.5, "No faults seen, but I could not check rounded back")])
 def test_a_set_with_a_check_not_made_for_a_second_is_not_called_clean(unchecked_s, closing):
     """No fault raised while a cue could not be judged (hidden, wrong view) is not "clean": that claims
     more than was seen. Under a second in total (a brief occlusion) does not count."""
@@ -264,6 +264,14 @@ def test_a_set_with_a_check_not_made_for_a_second_is_not_called_clean(unchecked_
     s = CueScheduler()
     said(frames, s)
     assert [u.text for u in s.flush()] == ["Set done: three reps", closing]
+
+
+def test_set_end_names_one_or_two_checks_not_made_and_sums_up_more():
+    from formcoach.voice import unchecked_words
+
+    assert unchecked_words([]) == CLEAN_SET
+    assert unchecked_words(["rounded_back", "hips_first"]) == "No faults seen, but I could not check rounded back or hips first"
+    assert unchecked_words(["a", "b", "c"]) == NOTHING_SEEN_SOME_UNCHECKED
 
 
 def test_set_with_a_fault_is_not_praised():
