@@ -37,6 +37,12 @@ INCOMPLETE_RETURN_SHARE = 0.5
 #: lost 1.0 s with the head above the picture and a plate over the hips, and found on the way down.
 UNSEEN_LOCKOUT_S = 0.5
 
+#: An excursion that never reached the target ends (a partial, or jitter) on the second frame in a row back
+#: in the start zone, and is dated to the first: a fault needs more than one frame of evidence. A squat
+#: filmed tilted with the feet out of the picture (formfit_squat2) was lost near the bottom and read
+#: standing on one frame between gaps (163 deg, then 144, then lost again): "squat deeper" on a full rep.
+RETURN_MIN_FRAMES = 2
+
 #: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
 DEFAULT_PARTIAL_FRACTION = 0.3
 
@@ -210,6 +216,7 @@ class RepCounter:
         self._deep_p = -math.inf  # deepest progress and when (for partials)
         self._deep_t = 0.0
         self._past_partial_frames = 0  # frames measured past `partial_after` (for partials)
+        self._back_at_start: list[tuple[float, float]] = []  # (t, value) of frames in a row back at the start
         self._bottom_t = 0.0  # first frame in the target zone
         self._last_target_t = 0.0  # last frame in the target zone
         self._turn_p = math.inf  # candidate turn of an incomplete return
@@ -286,6 +293,7 @@ class RepCounter:
         """
         if math.isnan(value):
             self._note_exit()
+            self._back_at_start = []  # frames in a row: a gap breaks the row
         if self._last_valid_t is not None and t - self._last_valid_t > self.rule.max_gap_s:
             self._abort()
         if math.isnan(value):
@@ -349,7 +357,11 @@ class RepCounter:
                 self._phase = RepPhase.TARGET
                 self._bottom_t = self._last_target_t = t
             elif at_start:
-                events += self._end_excursion(t, value)
+                self._back_at_start.append((t, value))
+                if len(self._back_at_start) >= RETURN_MIN_FRAMES:
+                    events += self._end_excursion(*self._back_at_start[0])
+            if not at_start:
+                self._back_at_start = []
         elif self._phase is RepPhase.TARGET:
             if p >= 1:
                 self._last_target_t = t

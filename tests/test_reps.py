@@ -167,6 +167,23 @@ def test_a_partial_must_be_seen_not_read_off_frames_between_gaps(seen_frames: in
     assert counter.count == 0 and len(counter.partials) == partials
 
 
+@pytest.mark.parametrize(("standing_frames", "partials", "reps"), [(1, 0, 1), (2, 1, 1)])
+def test_a_partial_ends_on_two_frames_back_at_the_start(standing_frames: int, partials: int, reps: int) -> None:
+    """Down to 130 (a partial's depth), lost, read standing on `standing_frames` frame(s) between gaps,
+    then seen at the bottom (90) and standing up: one frame standing is no evidence that the attempt
+    ended (a tilted close camera lost a squatter near the bottom and read one frame at 163), so it is one
+    attempt that reached the target; two frames in a row end a partial, dated to the first."""
+    t, v = path([(0, 170), (0.5, 170), (1.5, 130), (1.8, 130), (3.0, 90), (4.0, 170), (4.5, 170)])
+    lost = (t > 1.8) & (t < 2.6)
+    v[lost] = np.nan
+    standing = np.flatnonzero(lost)[10:10 + standing_frames]
+    v[standing] = 168.0
+    counter, events = run(SQUAT, t, v)
+    assert (len(counter.partials), counter.count) == (partials, reps)
+    if partials:
+        assert counter.partials[0].end_s == pytest.approx(t[standing[0]])
+
+
 def test_partial_then_full_rep_indices() -> None:
     t, v = path([(0, 170), (0.5, 170), (1.5, 130), (2.5, 170), (3.5, 90), (4.5, 170), (5, 170)])
     counter, events = run(SQUAT, t, v)
