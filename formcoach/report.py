@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from formcoach.core import UNCHECKED_MIN_S, Fault, Hold, Rep
 from formcoach.errors import FormcoachError, OutputError
-from formcoach.report_common import _fault_unit, value_text
+from formcoach.report_common import _fault_unit, unchecked_cues, value_text
 from formcoach.session import SessionRecord
 
 if TYPE_CHECKING:
@@ -458,7 +458,7 @@ def summary_text(record: SessionRecord) -> str:
         for f in record.faults:
             where = f" rep {f.rep}" if f.rep else (f" hold {f.hold}" if f.hold else "")
             lines.append(f"    {f.t_s:6.1f} s{where}: {f.cue} — {f.message} (measured {value_text(f.value, _fault_unit(doc, f.cue))})")
-    elif any(n.seconds >= UNCHECKED_MIN_S for n in record.not_judged):
+    elif unchecked_cues(doc):  # as the report page says it: a cue's not-judged time summed over its reasons
         lines.append("  no form faults seen, but not every check could be made:")
     else:
         lines.append("  no form faults seen")

@@ -60,6 +60,14 @@ CLEAN_SET = "Clean set, well done"
 #: "clean" would claim more than was seen.
 NOTHING_SEEN_SOME_UNCHECKED = "No faults seen, but some checks could not be made"
 
+NO_REP = "No rep"
+OUT_OF_VIEW = "I can't see you: step back into view"
+HOLD = "Hold"
+DONE = "Done"
+
+_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+          "fifteen sixteen seventeen eighteen nineteen twenty").split()
+
 
 def unchecked_words(cues: Sequence[str]) -> str:
     """The set-end words when no fault was raised but these cue ids were not judged (one or two named)."""
@@ -68,13 +76,6 @@ def unchecked_words(cues: Sequence[str]) -> str:
     if len(cues) > 2:
         return NOTHING_SEEN_SOME_UNCHECKED
     return "No faults seen, but I could not check " + " or ".join(c.replace("_", " ") for c in cues)
-NO_REP = "No rep"
-OUT_OF_VIEW = "I can't see you: step back into view"
-HOLD = "Hold"
-DONE = "Done"
-
-_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-          "fifteen sixteen seventeen eighteen nineteen twenty").split()
 
 
 def number_words(n: int) -> str:

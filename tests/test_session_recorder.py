@@ -68,6 +68,8 @@ def test_the_text_summary_says_a_set_without_faults_was_not_all_checked():
     assert "no form faults seen\n" in summary_text(record) + "\n"
     record.not_judged = [NotJudged("rounded_back", "outline unsteady", 0.5)]
     assert "no form faults seen\n" in summary_text(record) + "\n" and "not judged" not in summary_text(record)
+    record.not_judged = [NotJudged("rounded_back", "outline unsteady", 0.6), NotJudged("rounded_back", "side view", 0.6)]
+    assert "not every check could be made" in summary_text(record)  # one cue's time, summed over its reasons
     record.not_judged = [NotJudged("rounded_back", "outline unsteady", 4.0)]
     text = summary_text(record)
     assert "no form faults seen, but not every check could be made:\n  not judged: rounded_back for 4 s (outline unsteady)" in text
