@@ -335,3 +335,15 @@ def test_a_rep_back_in_its_start_zone_when_the_clip_ends_counts_without_its_star
     frames = first + [(t + offset, f.__class__(t + offset, f.image_size, f.xy, f.world, f.visibility)) for t, f in last]
     ev = run(_hinge_needing_straight_knees(), frames)
     assert ev.rep_count == counted
+
+
+@pytest.mark.parametrize(("cycle_s", "counted"), [(0.6, 0), (1.0, 1)])
+def test_a_deadlift_rep_is_not_done_in_under_0_7_s(cycle_s: float, counted: int):
+    """Lockout, to the floor (hip 60) and back: a brisk kettlebell pull of 1 s is a rep; 0.6 s is a
+    wrong pose read on the way down (lifters filmed dim or with the head cut off)."""
+    from synthetic import frame_from_joints, keyframes
+
+    third = cycle_s / 3
+    points = [(0, 170), (1.0, 170), (1.0 + third, 60), (1.0 + 2 * third, 60), (1.0 + cycle_s, 170), (2.0 + cycle_s, 170)]
+    frames = [(t, frame_from_joints(t, standing_joints(knee=175, trunk=175 - hip))) for t, hip in keyframes(points)]
+    assert len(run(get_spec("deadlift"), frames).reps) == counted
