@@ -5,7 +5,8 @@
 Both loops decode the same video; the bare loop only runs the pose model (with the same
 segmentation setting the spec needs). The ratio says what formcoach adds on top of the model:
 smoothing, metrics, rep/hold/cue logic, overlay drawing and video encoding. Also prints the
-analysis alone (no overlay/encoding) and peak memory.
+analysis alone (no overlay/encoding), what shrinking a 1080p or 4K frame before the model saves
+(`MODEL_INPUT_SIDE`), and peak memory.
 """
 
 from __future__ import annotations
@@ -83,6 +84,30 @@ def analysis_only(video: Path, exercise: str) -> tuple[float, float]:
     return 1000 * replayed / n, 1000 * recorded / n
 
 
+def input_side_ratios(video: Path, segmentation: bool, frames: int = 60, repeat: int = 2) -> list[str]:
+    """ms/frame of the model on the clip's frames filmed at 1440p and 4K (upscaled): as filmed vs shrunk."""
+    from formcoach._cv2 import cv2
+    from formcoach.landmarks import MODEL_INPUT_SIDE
+
+    source = VideoFileSource(video)
+    originals = [image for image, _ in zip((image for image, _ in source), range(frames))]
+    source.close()
+    lines = []
+    for size in ((2560, 1440), (3840, 2160)):
+        clip = [cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) for image in originals]
+        best = {"as filmed": float("inf"), "shrunk": float("inf")}
+        for _ in range(repeat):  # interleaved, so machine load hits both alike
+            for label, side in (("as filmed", None), ("shrunk", MODEL_INPUT_SIDE)):
+                with MediaPipePose(segmentation=segmentation, max_input_side=side) as pose:
+                    start = time.perf_counter()
+                    for i, image in enumerate(clip):
+                        pose.estimate(image, i / 30.0)
+                    best[label] = min(best[label], (time.perf_counter() - start) / len(clip) * 1000)
+        lines.append(f"model on {size[0]}x{size[1]} frames: as filmed {best['as filmed']:.1f} ms/frame, shrunk to "
+                     f"{MODEL_INPUT_SIDE} px {best['shrunk']:.1f} ms/frame (ratio {best['as filmed'] / best['shrunk']:.2f})")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", default=str(REPO / "sample_videos" / "hip_hinge_good.mp4"))
@@ -115,6 +140,8 @@ def main() -> int:
     own_ms, with_model_ms = analysis_only(video, exercise)
     print(f"formcoach's own work on replayed landmarks: {own_ms:.2f} ms/frame "
           f"({own_ms / with_model_ms:.1%} of a frame with the model; segmentation-mask metrics excluded)")
+    for line in input_side_ratios(video, segmentation):
+        print(line)
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

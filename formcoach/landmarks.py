@@ -27,6 +27,16 @@ TRACK_FORMAT = 2
 #: Longest side of a stored segmentation mask, pixels. The back outline is judged on the mask;
 #: 256 px keeps a torso ~100 px long on a full-body clip.
 MASK_LONG_SIDE = 256
+#: Longest side of the picture the pose model is given, pixels: larger frames are shrunk first
+#: (landmarks and mask come back in the source's pixels). The model looks at a 256 px crop of the
+#: person, so a 4K phone clip's pixels only cost time: 114 -> 49 ms per frame (mediapipe 0.10.21 with
+#: segmentation, this 2-core machine; benchmarks/speed.py). 1920 keeps every frame the real footage
+#: was checked on (up to 1080p) as filmed: shrinking 1080p to 960 or 1280 px saved 20-40 % but lost
+#: the lifter on more frames where plates hide the body (shared realvids mv_bad_04/07: 89 -> 81 %,
+#: 71 -> 66 % detected), and at 1280 one such single was no longer counted.
+MODEL_INPUT_SIDE = 1920
+#: Smallest `max_input_side` accepted: the model's own input is 256 px.
+MIN_INPUT_SIDE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +49,14 @@ class PoseOptions:
     min_tracking_confidence: float = 0.5
     #: "auto", "legacy" or "tasks" (formcoach.pose.resolve_backend); the key names it unless legacy.
     backend: str = "auto"
+    #: Frames with a longer side are shrunk to it before the model sees them (None: as filmed).
+    max_input_side: int | None = MODEL_INPUT_SIDE
 
     def __post_init__(self) -> None:
         if self.model_complexity not in (0, 1, 2):
             raise ValueError(f"model_complexity must be 0, 1 or 2, got {self.model_complexity}")
+        if self.max_input_side is not None and self.max_input_side < MIN_INPUT_SIDE:
+            raise ValueError(f"max_input_side must be at least {MIN_INPUT_SIDE} pixels or None, got {self.max_input_side}")
         for name in ("min_detection_confidence", "min_tracking_confidence"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -76,8 +90,22 @@ def cache_key(path: str | Path, options: PoseOptions, model: str | None = None) 
     backend = resolve_backend(fields.pop("backend"))
     if backend != "legacy":  # a legacy key stays the one written before there was a choice (caches stay valid)
         fields["backend"] = backend
+    side = fields.pop("max_input_side")
+    if side is not None and video_long_side(path) > side:  # named only where it changed what the model saw
+        fields["max_input_side"] = side
     settings = json.dumps({"model": model or model_version(), "format": TRACK_FORMAT, **fields}, sort_keys=True)
     return f"{file_digest(path)}-{hashlib.sha256(settings.encode()).hexdigest()[:10]}"
+
+
+def video_long_side(path: str | Path) -> int:
+    """The longer side of a video's frames as its container states them, pixels (0 when unreadable)."""
+    from formcoach._cv2 import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        return int(max(cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) if cap.isOpened() else 0
+    finally:
+        cap.release()
 
 
 @dataclass

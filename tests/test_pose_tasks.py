@@ -9,6 +9,7 @@ clips judged against their ground truth, as the e2e tests judge the legacy backe
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from pathlib import Path
 
@@ -188,3 +189,72 @@ def test_tasks_backend_gets_the_ground_truth_of_a_sample(name: str):
 
     known: tuple[str, ...] = KNOWN_LIMITS.get(name, ((), ""))[0]  # the legacy backend's known limits are allowed here too
     assert [p for p in problems(analyse_clip(name)) if not p.startswith(known)] == []
+
+
+# ---- the picture the model is given --------------------------------------------------------------
+
+
+def test_large_frames_are_shrunk_for_the_model_and_small_ones_are_not():
+    from formcoach.pose import model_input, source_size_mask
+
+    big = np.zeros((1080, 1920, 3), np.uint8)
+    big[..., 0] = 200  # blue in BGR
+    rgb = model_input(big, 960)
+    assert rgb.shape == (540, 960, 3) and rgb[0, 0].tolist() == [0, 0, 200]
+    portrait = model_input(np.zeros((3840, 2160, 3), np.uint8), 960)
+    assert portrait.shape == (960, 540, 3)
+    small = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    assert np.array_equal(model_input(small, 960), small[..., ::-1])
+    assert model_input(big, None).shape == big.shape
+    mask = np.ones((540, 960), np.float32)
+    assert source_size_mask(mask, (1920, 1080)).shape == (1080, 1920)
+    assert source_size_mask(mask, (960, 540)) is mask
+
+
+def test_pose_options_refuse_an_input_side_below_the_models_own():
+    with pytest.raises(ValueError, match="max_input_side"):
+        PoseOptions(max_input_side=100)
+    assert PoseOptions(max_input_side=None).max_input_side is None
+
+
+def _write_video(path: Path, size: tuple[int, int]) -> Path:
+    from formcoach._cv2 import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
+    for _ in range(3):
+        writer.write(np.zeros((size[1], size[0], 3), np.uint8))
+    writer.release()
+    return path
+
+
+def test_cache_keys_name_the_input_side_only_where_it_shrank_the_picture(tmp_path):
+    """A clip no larger than the model's input is seen as before, so its key (and committed caches) stay."""
+    small = _write_video(tmp_path / "small.mp4", (640, 480))
+    large = _write_video(tmp_path / "large.mp4", (2560, 1440))
+    assert cache_key(small, PoseOptions()) == cache_key(small, PoseOptions(max_input_side=None))
+    assert cache_key(large, PoseOptions()) != cache_key(large, PoseOptions(max_input_side=None))
+    assert cache_key(large, PoseOptions(max_input_side=2560)) == cache_key(large, PoseOptions(max_input_side=None))
+
+
+@pytest.mark.parametrize("backend", ["legacy", "tasks"])
+def test_a_shrunk_frame_gives_landmarks_and_mask_in_the_source_pixels(backend):
+    """A sample frame filmed at four times the size (2560x1920): the model sees it at 1920 px, the landmarks
+    come back within a few pixels (of the 640 px frame) of where the model puts them on the original frame."""
+    if backend == "legacy" and TASKS_DEFAULT:
+        pytest.skip("no mp.solutions in this mediapipe (1.x)")
+    from formcoach._cv2 import cv2
+    from formcoach.pose import pose_from_options
+
+    cap = cv2.VideoCapture(str(REPO / "sample_videos" / "squat_good.mp4"))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    big = cv2.resize(frame, (2560, 1920), interpolation=cv2.INTER_CUBIC)
+    with contextlib.closing(pose_from_options(PoseOptions(segmentation=True, backend=backend))) as pose:
+        shrunk = pose.estimate(big, 0.0)
+    with contextlib.closing(pose_from_options(PoseOptions(segmentation=True, backend=backend))) as pose:
+        original = pose.estimate(frame, 0.0)
+    assert shrunk is not None and original is not None
+    assert shrunk.image_size == (2560, 1920) and shrunk.mask is not None and shrunk.mask.shape == (1920, 2560)
+    error = np.linalg.norm(shrunk.xy / 4.0 - original.xy, axis=1)
+    assert np.median(error) < 3.0, error
