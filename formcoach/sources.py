@@ -12,6 +12,7 @@ Every source is a `Source`: iterable, a context manager that closes it, and expl
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 
 from formcoach._cv2 import cv2
 
+from formcoach.container import presented_video_seconds
 from formcoach.errors import SourceError
 
 
@@ -113,6 +115,9 @@ class VideoFileSource(Source):
         self._first = first
         self._first_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        presented = presented_video_seconds(self.path)  # a phone's trim keeps the cut frames, skipped by an edit list
+        if presented is not None and count > 0:
+            count = min(count, math.ceil(presented * _fps(self._cap) - 0.01))
         rotation = int(self._cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
         self.info = SourceInfo(
             name=str(path), fps=_fps(self._cap), frame_count=count if count > 0 else None,

@@ -375,6 +375,26 @@ def test_damaged_video_cut_short_is_said(tmp_path):
     assert read < 90 and any("damaged" in w for w in source.warnings)
 
 
+def test_a_phone_trimmed_video_is_not_called_damaged(tmp_path):
+    """A trim that keeps every stored frame and skips the cut ones with an edit list: FFmpeg decodes only
+    the presented ones, while the container still counts them all."""
+    path = write_video(tmp_path / "trimmed.mp4", [i / 30 for i in range(30)], size=(128, 96))
+    data = bytearray(path.read_bytes())
+    def timescale(box: bytes) -> int:  # of a version-0 mvhd or mdhd: after version/flags and two times
+        at = data.find(box) + 4
+        assert at > 3 and data[at] == 0
+        return struct.unpack(">I", data[at + 12:at + 16])[0]
+
+    elst = data.find(b"elst") + 4
+    assert elst > 3 and data[elst] == 0  # version 0: 32-bit segment duration and media time
+    # present the first 20 frames: 19.5 frame times from media time 0 (no boundary to round over)
+    data[elst + 8:elst + 16] = struct.pack(">Ii", round(timescale(b"mvhd") * 19.5 / 30), 0)
+    path.write_bytes(bytes(data))
+    source = VideoFileSource(path)
+    assert sum(1 for _ in source) == 20 and source.info.frame_count == 20
+    assert not any("damaged" in w for w in source.warnings)
+
+
 def test_interrupted_analyze_exits_130_and_says_so(clip, tmp_path, capsys, monkeypatch):
     from formcoach.consumers import Progress
 
