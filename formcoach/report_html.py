@@ -294,7 +294,7 @@ def _reps_section(report: dict[str, Any], video: str | None = None) -> str:
     reps, partials = report.get("reps", []), report.get("partial_reps", [])
     jump = " Tap a row to see it in the video." if video else ""
     out = [f'<section><h2>Reps</h2><p class="hint">Range of motion{what}: the lowest and highest value during '
-           f'the rep. Tempo: seconds going down, paused at the target, coming back.{jump}</p>']
+           f'the rep. Tempo: seconds going down, paused at the bottom, coming back.{jump}</p>']
 
     def seeks(items: list[dict[str, Any]]) -> list[Any] | None:
         return [r.get("start_s") for r in items] if video else None

@@ -43,6 +43,12 @@ UNSEEN_LOCKOUT_S = 0.5
 #: standing on one frame between gaps (163 deg, then 144, then lost again): "squat deeper" on a full rep.
 RETURN_MIN_FRAMES = 2
 
+#: Tempo: the pause at the bottom is the time the metric stays within this share of the rep's own range
+#: (highest to lowest value) of its deepest value; going down ends, and coming back starts, there. Time
+#: in the target zone is not a pause: a kettlebell deadlift's hip spends 1.0-1.4 s under the 110 deg
+#: target on its way down and up (shared realvids tby_0016), and was reported as a 1.2 s pause.
+PAUSE_BAND = 0.1
+
 #: Without `partial_after`, an excursion this share of the way from start to target is an attempt.
 DEFAULT_PARTIAL_FRACTION = 0.3
 
@@ -179,9 +185,11 @@ class RepCounter:
       new rep starts at the turn. A shallower or briefer dip just resumes the same rep.
     - **Times** are frame times with no debounce bias: `start_s` = last frame in the start zone,
       `bottom_s` = first frame in the target zone (deepest frame for a partial), `end_s` = first
-      frame back in the start zone. Tempo: `down_s` = bottom - start, `pause_s` = last frame in the
-      target zone - bottom, `up_s` = end - last frame in the target zone; they add up to the
-      duration. `min`/`max` cover every frame from `start_s` to `end_s` inclusive.
+      frame back in the start zone. Tempo: the pause is from the first to the last frame within
+      `PAUSE_BAND` of the rep's range from its deepest value; `down_s` = its first frame - start,
+      `up_s` = end - its last frame; they add up to the duration. A rep seen only in part (after a
+      gap) times its pause in the target zone instead. `min`/`max` cover every frame from
+      `start_s` to `end_s` inclusive.
     - NaN values hold the state. `t` must not decrease.
     """
 
@@ -227,6 +235,7 @@ class RepCounter:
         self._post_hi = -math.inf
         self._joined = False  # the rep was already under way when the counter first saw the person
         self._unseen_s = 0.0  # seconds of the rep in progress the person was lost (resumed after a gap)
+        self._frames: list[tuple[float, float]] = []  # (t, value) of the rep's frames, for its tempo
 
     # ---- public state -------------------------------------------------------------------------
 
@@ -467,6 +476,7 @@ class RepCounter:
         return (p - edge) / (1.0 - edge)
 
     def _track(self, t: float, value: float, p: float) -> None:
+        self._frames.append((t, value))
         self._lo, self._hi = min(self._lo, value), max(self._hi, value)
         if self._depth(p) >= self.rule.partial_fraction:
             self._past_partial_frames += 1
@@ -530,13 +540,21 @@ class RepCounter:
             return []
         rep = Rep(
             index=len(self._reps) + 1, start_s=start, end_s=t, bottom_s=self._bottom_t,
-            min=self._lo, max=self._hi,
-            tempo=Tempo(down_s=self._bottom_t - start, pause_s=self._last_target_t - self._bottom_t,
-                        up_s=t - self._last_target_t),
-            unseen_s=self._unseen_s,
+            min=self._lo, max=self._hi, tempo=self._tempo(start, t), unseen_s=self._unseen_s,
         )
         self._reps.append(rep)
         return [RepCompleted(t=t, rep=rep, count=len(self._reps))]
+
+    def _tempo(self, start: float, end: float) -> Tempo:
+        """Down, pause and up of the rep from `start` to `end` (see `PAUSE_BAND`)."""
+        if self._unseen_s > 0 or not self._frames:  # the bottom may not have been seen: the target zone
+            return Tempo(down_s=self._bottom_t - start, pause_s=self._last_target_t - self._bottom_t,
+                         up_s=end - self._last_target_t)
+        deepest = self._hi if self.rule.target > self.rule.start else self._lo
+        band = PAUSE_BAND * (self._hi - self._lo)
+        near = [ti for ti, v in self._frames if abs(v - deepest) <= band]
+        first, last = near[0], near[-1]
+        return Tempo(down_s=first - start, pause_s=last - first, up_s=end - last)
 
     def _back_in_target(self, t: float, value: float) -> list[Event]:
         """CONCENTRIC back into the target zone: an incomplete return, or just a dip."""
@@ -558,8 +576,9 @@ class RepCounter:
         self._partials.append(rep)
         # A new rep starts at the turn and has just reached the target.
         lo, hi = self._post_lo, self._post_hi
+        frames = [(ti, v) for ti, v in self._frames if ti >= turn]
         self._clear_rep()
-        self._rep_start_t, self._lo, self._hi = turn, lo, hi
+        self._rep_start_t, self._lo, self._hi, self._frames = turn, lo, hi, frames
         self._post_lo, self._post_hi = lo, hi
         self._deep_p, self._deep_t = rule.progress(value), t
         self._bottom_t = self._last_target_t = t

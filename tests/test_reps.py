@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from formcoach.core import PartialRep, RepCompleted, RepPhase
-from formcoach.reps import RepCounter, RepRule
+from formcoach.reps import PAUSE_BAND, RepCounter, RepRule
 
 FPS = 30.0
 DT = 1.0 / FPS
@@ -65,15 +65,21 @@ def test_one_full_rep_with_tempo(rule: RepRule, keys: list[tuple[float, float]],
     [event] = events
     assert isinstance(event, RepCompleted) and event.count == 1 and event.t == event.rep.end_s
     rep = event.rep
-    leave_start, reach_target, leave_target, back = truth
+    leave_start, reach_target, _, back = truth
     assert rep.index == 1
     assert within_frame_before(rep.start_s, leave_start)
     assert within_frame_after(rep.bottom_s, reach_target)
     assert within_frame_after(rep.end_s, back)
-    # each boundary is within one frame of the truth, so each phase within two
-    assert rep.tempo.down_s == pytest.approx(reach_target - leave_start, abs=2 * DT)
-    assert rep.tempo.pause_s == pytest.approx(leave_target - reach_target, abs=2 * DT)
-    assert rep.tempo.up_s == pytest.approx(back - leave_target, abs=2 * DT)
+    # The pause: the time within PAUSE_BAND of the rep's own range from its deepest value, on the
+    # continuous path (each boundary within one frame of the truth, so each phase within two).
+    deepest = keys[2][1]
+    fine_t = np.arange(0, keys[-1][0], 1e-4)
+    fine_v = np.interp(fine_t, [k[0] for k in keys], [k[1] for k in keys])
+    near = fine_t[np.abs(fine_v - deepest) <= PAUSE_BAND * (rep.max - rep.min)]
+    assert rep.tempo.down_s == pytest.approx(near[0] - leave_start, abs=2 * DT)
+    assert rep.tempo.pause_s == pytest.approx(near[-1] - near[0], abs=2 * DT)
+    assert rep.tempo.up_s == pytest.approx(back - near[-1], abs=2 * DT)
+    assert rep.tempo.pause_s == pytest.approx(0.5, abs=0.25)  # the half second held at the bottom, give or take the band
     assert rep.tempo.down_s + rep.tempo.pause_s + rep.tempo.up_s == pytest.approx(rep.end_s - rep.start_s)
     in_rep = (t >= rep.start_s - 1e-9) & (t <= rep.end_s + 1e-9)
     assert (rep.min, rep.max) == (v[in_rep].min(), v[in_rep].max())
@@ -89,7 +95,18 @@ def test_simple_sequence_from_design() -> None:
     assert rep.min == 90 and rep.max == pytest.approx(160, abs=2)
     assert within_frame_before(rep.start_s, 0.2) and within_frame_after(rep.end_s, 3.8)
     assert within_frame_after(rep.bottom_s, 1 + 20 / 30)
-    assert rep.tempo.pause_s == pytest.approx(2 * 10 / 30, abs=DT)  # 100 → 90 → 100 around t = 2
+    assert rep.tempo.pause_s == pytest.approx(2 * 7 / 30, abs=DT)  # within 7 (a tenth of 160-90) of 90, around t = 2
+
+
+def test_a_touch_and_go_bottom_is_no_pause_however_long_it_is_past_the_target() -> None:
+    """A kettlebell pull: hip 170 down to 60 and straight back up, 0.6 s each way. The hip is past the
+    110 target for half a second, but it never stays at the bottom: the pause is a frame or two."""
+    pull = RepRule(metric="hip", start=150, target=110)
+    t, v = path([(0, 170), (0.5, 170), (1.1, 60), (1.7, 170), (2.2, 170)])
+    counter, _ = run(pull, t, v)
+    [rep] = counter.reps
+    assert rep.tempo.pause_s < 0.15 and rep.tempo.down_s == pytest.approx(0.45, abs=2 * DT)
+    assert rep.end_s - rep.bottom_s > 0.4  # the time past the target, the old "pause"
 
 
 def test_phases_and_current_index_during_a_rep() -> None:
