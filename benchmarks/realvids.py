@@ -11,7 +11,8 @@ in `$FORMCOACH_CACHE` (default `~/.cache/formcoach/realvids`), so a re-run takes
 K = 3): how far the counts hold when a webcam drops frames.
 
 `--perturb MODE[,MODE...]` replays the clips as other cameras and rooms would film them (mirrored,
-closer, tilted, dimmer, lower resolution; see PERTURBATIONS). The changed copies and their landmarks
+closer, tilted, dimmer, lower resolution; see PERTURBATIONS), or with someone else in the room (`bystander`:
+the person of another real clip, moving as filmed, further back; see SCENES). The changed copies and their landmarks
 are written once to `realvids-perturbed/MODE/` beside the landmark cache (never into the project). One
 mode prints the full scoreboard; several print one robustness row each, beside the clips as filmed:
 a mechanism that only fits these clips shows up there as a failure.
@@ -155,6 +156,59 @@ PERTURBATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+class Bystander:
+    """Someone else in the room, further back: the person of another real clip (cut out by its cached mask,
+    moving as filmed) at 60 % of the lifter's height, in the half of the picture the lifter is not in."""
+
+    DONORS = ("pal_goodmorning.mp4", "tby_0016a_1.mp4")  # the second one when the clip is the first
+
+    def __init__(self, video: Path) -> None:
+        from formcoach._cv2 import cv2
+
+        donor = REALVIDS / next(d for d in self.DONORS if d != video.name)
+        self.track = cached_track(donor, OPTIONS, CACHE)
+        own = cached_track(REALVIDS / video.name, OPTIONS, CACHE)
+        hips = own.xy[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 0] / own.image_size[0]
+        self.x = 0.15 if np.nanmedian(hips) > 0.5 else 0.85  # centre of the bystander, share of the width
+        y = own.xy[own.detected, :, 1]
+        self.height = 0.6 * float(np.percentile(np.nanmax(y, axis=1) - np.nanmin(y, axis=1), 90))  # of the lifter, px
+        self.feet = float(np.median(np.nanmax(y, axis=1))) - 0.1 * self.height  # a little further back
+        self.capture, self.donor, self.i = cv2.VideoCapture(str(donor)), donor, 0
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        from formcoach._cv2 import cv2
+
+        ok, picture = self.capture.read()
+        if not ok:  # loop the donor clip
+            self.capture.release()
+            self.capture, self.i = cv2.VideoCapture(str(self.donor)), 0
+            ok, picture = self.capture.read()
+        i, self.i = self.i, self.i + 1
+        if not ok or self.track.masks is None or i >= len(self.track):
+            return frame
+        mask = cv2.resize(self.track.masks[i], picture.shape[1::-1]) >= 128
+        rows, cols = np.nonzero(mask)
+        if rows.size == 0:
+            return frame
+        top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        h, w = frame.shape[:2]
+        scale = self.height / (bottom - top)
+        person = cv2.resize(picture[top:bottom, left:right], None, fx=scale, fy=scale)
+        keep = cv2.resize(mask[top:bottom, left:right].astype(np.uint8), person.shape[1::-1]) > 0
+        y0, x0 = int(self.feet) - person.shape[0], int(self.x * w) - person.shape[1] // 2
+        ys, xs = slice(max(y0, 0), min(y0 + person.shape[0], h)), slice(max(x0, 0), min(x0 + person.shape[1], w))
+        part = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))
+        out = frame.copy()
+        out[ys, xs][keep[part]] = person[part][keep[part]]
+        return out
+
+
+#: Scenes that need the clip itself to be built (per clip, stateful): name -> factory.
+SCENES: dict[str, Callable[[Path], Callable[[np.ndarray], np.ndarray]]] = {
+    "bystander": Bystander,  # someone else walks and bends in the background
+}
+
+
 def perturbed_copy(video: Path, mode: str) -> Path:
     """The clip as `mode` films it: written once under PERTURBED (same frames, same frame rate)."""
     from formcoach._cv2 import cv2
@@ -163,7 +217,7 @@ def perturbed_copy(video: Path, mode: str) -> Path:
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    change = PERTURBATIONS[mode]
+    change = SCENES[mode](video) if mode in SCENES else PERTURBATIONS[mode]
     capture = cv2.VideoCapture(str(video))
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
     partial = out.with_suffix(".part.mp4")
@@ -414,14 +468,15 @@ def main() -> int:
                         help="keep every K-th frame, at its own time: the clips as a camera at 1/K of their frame rate sees them")
     parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API (its landmarks cached apart)")
     parser.add_argument("--perturb", metavar="MODE[,MODE...]",
-                        help=f"replay the clips as other cameras film them: {', '.join(PERTURBATIONS)}, or all")
+                        help=f"replay the clips as other cameras film them: {', '.join([*PERTURBATIONS, *SCENES])}, or all")
     args = parser.parse_args()
     if args.every < 1:
         parser.error(f"--every must be 1 or more, got {args.every}")
-    modes = [] if not args.perturb else list(PERTURBATIONS) if args.perturb == "all" else args.perturb.split(",")
-    unknown = [m for m in modes if m not in PERTURBATIONS]
+    choices = [*PERTURBATIONS, *SCENES]
+    modes = [] if not args.perturb else choices if args.perturb == "all" else args.perturb.split(",")
+    unknown = [m for m in modes if m not in choices]
     if unknown:
-        parser.error(f"unknown --perturb {', '.join(unknown)}; choose from {', '.join(PERTURBATIONS)} or all")
+        parser.error(f"unknown --perturb {', '.join(unknown)}; choose from {', '.join(choices)} or all")
     if args.pose_backend:  # read by PoseOptions' "auto" in this process and the workers (cache key and recording)
         os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     if not (REALVIDS / "labels.csv").exists():
