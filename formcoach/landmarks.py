@@ -51,6 +51,8 @@ class PoseOptions:
     backend: str = "auto"
     #: Frames with a longer side are shrunk to it before the model sees them (None: as filmed).
     max_input_side: int | None = MODEL_INPUT_SIDE
+    #: Keep the model on the largest person in the picture (formcoach.subject.SubjectPicker).
+    follow_largest: bool = True
 
     def __post_init__(self) -> None:
         if self.model_complexity not in (0, 1, 2):
@@ -90,6 +92,9 @@ def cache_key(path: str | Path, options: PoseOptions, model: str | None = None) 
     backend = resolve_backend(fields.pop("backend"))
     if backend != "legacy":  # a legacy key stays the one written before there was a choice (caches stay valid)
         fields["backend"] = backend
+    # Not named: the picker changes a track only where someone clearly larger than the followed person
+    # is in the picture, which no cached clip had (every shared real clip and render: the same track).
+    fields.pop("follow_largest")
     side = fields.pop("max_input_side")
     if side is not None and video_long_side(path) > side:  # named only where it changed what the model saw
         fields["max_input_side"] = side

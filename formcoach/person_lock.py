@@ -180,6 +180,11 @@ class PersonLock:
             self._sizes.popleft()
         return frame
 
+    def retarget(self) -> None:
+        """The model was moved to someone else on purpose (`formcoach.subject`): the next pose is the person."""
+        self._anchor, self._candidate, self._rejecting = None, None, False
+        self._sizes.clear()
+
     def _adopt(self, now: Anchor) -> bool:
         """True once the rejected poses have moved like one body for `adopt_s` (then they are the person)."""
         if self._candidate is None or is_jump(self._candidate, now, self.config):
@@ -212,9 +217,10 @@ class SecondPersonCheck(Consumer):
     @classmethod
     def with_pose_model(cls) -> SecondPersonCheck:
         """Checks with a second pose model of the installed backend (no masks)."""
-        from formcoach.pose import create_pose  # lazy: the model is loaded on the first check
+        from formcoach.landmarks import PoseOptions
+        from formcoach.pose import pose_from_options  # lazy: the model is loaded on the first check
 
-        return cls(lambda: create_pose(segmentation=False))
+        return cls(lambda: pose_from_options(PoseOptions(follow_largest=False)))
 
     def __init__(self, make_estimator, every_s: float = 2.0, margin: float = 0.25) -> None:
         self._make, self.every_s, self.margin = make_estimator, every_s, margin
@@ -227,17 +233,11 @@ class SecondPersonCheck(Consumer):
         if image is None or result.pose is None or (self._next_t is not None and result.t < self._next_t):
             return
         self._next_t = result.t + self.every_s
-        box = _box(result.pose.xy, image.shape[1], image.shape[0], self.margin)
-        if box is None:
-            return
-        x0, y0, x1, y1 = box
-        rest = image.copy()
-        rest[y0:y1, x0:x1] = 0
         if self._estimator is None:
             self._estimator = self._make()
-        self.checks += 1
-        other = self._estimator.estimate(rest, result.t)
-        if other is not None and _elsewhere(other, box, anchor_of(result.pose)):
+        other, box = look_elsewhere(image, result.pose, self._estimator, result.t, self.margin)
+        self.checks += box is not None
+        if other is not None:
             self.seen_at.append(result.t)
 
     def warning(self) -> str | None:
@@ -254,7 +254,22 @@ class SecondPersonCheck(Consumer):
             self._estimator = None
 
 
-def _elsewhere(other: PoseFrame, box: tuple[int, int, int, int], tracked: Anchor | None) -> bool:
+def look_elsewhere(image: np.ndarray, pose: PoseFrame, estimator: Any, t: float,
+                   margin: float) -> tuple[PoseFrame | None, tuple[int, int, int, int] | None]:
+    """Someone else in `image`: `pose`'s box (grown by `margin`) painted out, `estimator` (a PoseEstimator)
+    asked about the rest. Returns (their pose, or None when nobody is `elsewhere`; the box, or None
+    when `pose` has too few landmarks to paint out, and nobody was asked)."""
+    box = box_around(pose.xy, image.shape[1], image.shape[0], margin)
+    if box is None:
+        return None, None
+    x0, y0, x1, y1 = box
+    rest = image.copy()
+    rest[y0:y1, x0:x1] = 0
+    other = estimator.estimate(rest, t)
+    return (other if other is not None and elsewhere(other, box, anchor_of(pose)) else None), box
+
+
+def elsewhere(other: PoseFrame, box: tuple[int, int, int, int], tracked: Anchor | None) -> bool:
     """A real second person: a clear pose whose hips and shoulders lie outside the painted-out box
     (a pose made up from the edges of the tracked person's silhouette lies on or in it), at least
     a third of the tracked person's size."""
@@ -269,7 +284,7 @@ def _elsewhere(other: PoseFrame, box: tuple[int, int, int, int], tracked: Anchor
     return not any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in (here.centre, shoulder))
 
 
-def _box(xy: np.ndarray, width: int, height: int, margin: float) -> tuple[int, int, int, int] | None:
+def box_around(xy: np.ndarray, width: int, height: int, margin: float) -> tuple[int, int, int, int] | None:
     """The landmarks' bounding box grown by `margin` of its size on each side, clipped to the image."""
     pts = xy[~np.isnan(xy).any(axis=1)]
     if len(pts) < 4:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import os
 import sys
 import weakref
 from importlib import resources
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Any, Iterator, Protocol
 
 import numpy as np
 
@@ -94,6 +95,7 @@ class MediaPipePose:
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         max_input_side: int | None = MODEL_INPUT_SIDE,
+        static: bool = False,
     ) -> None:
         try:
             import mediapipe as mp  # lazy: importing formcoach must not load the model
@@ -106,7 +108,7 @@ class MediaPipePose:
         try:
             with _quiet_native_stderr():
                 self._pose = mp.solutions.pose.Pose(
-                    static_image_mode=False,
+                    static_image_mode=static,
                     model_complexity=model_complexity,
                     smooth_landmarks=True,
                     enable_segmentation=segmentation,
@@ -189,13 +191,24 @@ def create_pose(segmentation: bool = False, backend: str | None = None) -> PoseE
 
 
 def pose_from_options(options: PoseOptions) -> PoseEstimator:
-    """The pose model `options` describe (their backend resolved by `resolve_backend`)."""
+    """The pose model `options` describe (their backend resolved by `resolve_backend`), kept on the
+    largest person in the picture unless `follow_largest` is off (`formcoach.subject`)."""
+    if options.follow_largest:
+        from formcoach.subject import SubjectPicker
+
+        second = dataclasses.replace(options, segmentation=False, follow_largest=False)  # each look a new picture
+        return SubjectPicker(_model(dataclasses.replace(options, follow_largest=False)), lambda: _model(second, static=True))
+    return _model(options)
+
+
+def _model(options: PoseOptions, static: bool = False) -> PoseEstimator:
     if resolve_backend(options.backend) == "tasks":
         if options.model_complexity != 1:
             raise PoseError(f"the Tasks backend ships the full model only (model_complexity 1, got {options.model_complexity})")
         return TasksPose(options.segmentation, options.min_detection_confidence, options.min_tracking_confidence,
-                         max_input_side=options.max_input_side)
-    return MediaPipePose.from_options(options)
+                         max_input_side=options.max_input_side, static=static)
+    return MediaPipePose(options.model_complexity, options.segmentation, options.min_detection_confidence,
+                         options.min_tracking_confidence, options.max_input_side, static)
 
 
 def task_model_path() -> Path:
@@ -219,17 +232,18 @@ class TasksPose:
 
     def __init__(self, segmentation: bool = False, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, model: str | Path | None = None,
-                 max_input_side: int | None = MODEL_INPUT_SIDE) -> None:
+                 max_input_side: int | None = MODEL_INPUT_SIDE, static: bool = False) -> None:
         try:
             import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise PoseError(f"cannot import mediapipe's Tasks API ({exc}); install mediapipe") from None
         self._mp, self.segmentation, self._last_ms, self._warmed_up = mp, segmentation, -1, False
-        self.max_input_side = max_input_side
+        self.max_input_side, self.static = max_input_side, static
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model or task_model_path())),
-            running_mode=vision.RunningMode.VIDEO, num_poses=1, output_segmentation_masks=segmentation,
+            running_mode=vision.RunningMode.IMAGE if static else vision.RunningMode.VIDEO, num_poses=1,
+            output_segmentation_masks=segmentation,
             min_pose_detection_confidence=min_detection_confidence, min_pose_presence_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
@@ -253,10 +267,10 @@ class TasksPose:
         rgb = model_input(image_bgr, self.max_input_side)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         if self._warmed_up:
-            result = self._landmarker.detect_for_video(image, ms)
+            result = self._detect(image, ms)
         else:  # the first inferences print TFLite start-up notices
             with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ms)
+                result = self._detect(image, ms)
         if not result.pose_landmarks:
             return None
         self._warmed_up = True
@@ -271,6 +285,9 @@ class TasksPose:
             mask = source_size_mask(mask, (width, height))
         return PoseFrame(t=t, image_size=(width, height), xy=raw[:, :2] * (width, height), world=world,
                          visibility=raw[:, 2], mask=mask)
+
+    def _detect(self, image: Any, ms: int) -> Any:  # a mediapipe Image and result
+        return self._landmarker.detect(image) if self.static else self._landmarker.detect_for_video(image, ms)
 
     def close(self) -> None:
         _LEFT_OPEN.discard(self)

@@ -123,10 +123,14 @@ class Analysis:
         self.lock = PersonLock()
         self.evaluator = Evaluator(spec)
         self.recorder = recorder  # raw landmarks, for later replay
+        self._moved = self._moved_before = getattr(estimator, "switches", 0)  # a SubjectPicker's moves to a larger person
 
     def update(self, image: np.ndarray | None, t: float) -> FrameResult:
         """Analyse one picture taken at source time `t` (seconds)."""
         raw: PoseFrame | None = self.estimator.estimate(image, t)  # type: ignore[arg-type]  # replay takes no picture
+        if (moved := getattr(self.estimator, "switches", 0)) != self._moved:  # on purpose: the lock follows
+            self._moved = moved
+            self.lock.retarget()
         if self.recorder is not None and image is not None:
             self.recorder.add(t, raw, (image.shape[1], image.shape[0]))
         return self.evaluator.update(t, self.smoother.update(self.lock.update(raw)))  # another person: not judged
@@ -138,7 +142,10 @@ class Analysis:
     @property
     def warnings(self) -> list[str]:
         """What may make the numbers wrong (another person took the place of the one followed)."""
-        return [w for w in (self.lock.warning(),) if w]
+        times = self._moved - self._moved_before
+        moved = (f"someone further back was followed at first; formcoach moved to the person nearest the camera "
+                 f"({'once' if times == 1 else f'{times} times'})") if times else None
+        return [w for w in (moved, self.lock.warning()) if w]
 
 
 def analyse(frames: Iterable[tuple[np.ndarray | None, float]], estimator: PoseEstimator, spec: ExerciseSpec) -> Iterator[FrameResult]:

@@ -78,9 +78,12 @@ def test_auto_picks_the_installed_api(monkeypatch):
     monkeypatch.delenv("FORMCOACH_POSE_BACKEND", raising=False)
     import mediapipe as mp
 
+    from formcoach.subject import SubjectPicker
+
     pose = create_pose()
-    try:
-        assert isinstance(pose, MediaPipePose if hasattr(mp, "solutions") else TasksPose)
+    try:  # kept on the largest person in the picture (formcoach.subject)
+        assert isinstance(pose, SubjectPicker)
+        assert isinstance(pose.inner, MediaPipePose if hasattr(mp, "solutions") else TasksPose)
     finally:
         pose.close()
 
@@ -147,7 +150,7 @@ def test_tasks_backend_matches_the_legacy_model_on_a_sample(monkeypatch):
     assert legacy.key == expected_key("hip_hinge_good")  # the legacy backend's key (before Tasks is chosen below)
     monkeypatch.setenv("FORMCOACH_POSE_BACKEND", "tasks")
     tasks = create_pose()
-    assert isinstance(tasks, TasksPose)
+    assert isinstance(tasks.inner, TasksPose)  # a SubjectPicker around it
     source = VideoFileSource(REPO / "sample_videos" / "hip_hinge_good.mp4")
     distances, seen = [], 0
     try:
