@@ -123,6 +123,8 @@ class LandmarkTrack:
         image_size: (width, height) of the source frames.
         masks: (N, h, w) uint8 person probability x 255 at reduced size, or None.
         key: the cache key it was recorded under ("" when not from a cache).
+        moved: (N,) bool, the frames where the model was moved to a larger person
+            (`formcoach.subject`), or None when it never was.
     """
 
     t: np.ndarray
@@ -133,6 +135,7 @@ class LandmarkTrack:
     masks: np.ndarray | None = None
     key: str = ""
     fps: float = 30.0
+    moved: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.t)
@@ -181,6 +184,8 @@ class LandmarkTrack:
             "image_size": np.array(self.image_size),
             "meta": np.array(json.dumps({"key": self.key, "fps": self.fps, "format": TRACK_FORMAT})),
         }
+        if self.moved is not None and self.moved.any():
+            arrays["moved"] = self.moved.astype(bool)
         if self.masks is not None and binary_masks:
             arrays["mask_bits"] = np.packbits(self.masks >= 128, axis=-1)  # uint8 128 <=> probability 0.5
             arrays["mask_shape"] = np.array(self.masks.shape)
@@ -208,6 +213,7 @@ class LandmarkTrack:
                     t=data["t"].astype(np.float64), xy=xy, world=data["world"].astype(np.float64),
                     visibility=data["visibility"].astype(np.float64), image_size=(size[0], size[1]), masks=masks,
                     key=str(meta.get("key", "")), fps=float(meta.get("fps", 30.0)),
+                    moved=data["moved"].astype(bool) if "moved" in data else None,
                 )
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise PoseError(f"{path}: not a formcoach landmarks file ({exc})") from None
@@ -220,10 +226,14 @@ class LandmarkTrack:
         """Every `step`-th frame at its own time: the clip as a camera at 1/step of its frame rate saw it."""
         if step < 1:
             raise ValueError(f"every: step must be 1 or more, got {step}")
+        moved = None
+        if self.moved is not None:  # a move on a dropped frame shows on the next frame kept
+            kept = np.cumsum(self.moved)[::step]
+            moved = np.diff(kept, prepend=0) > 0
         return LandmarkTrack(
             t=self.t[::step], xy=self.xy[::step], world=self.world[::step], visibility=self.visibility[::step],
             image_size=self.image_size, masks=None if self.masks is None else self.masks[::step], key=self.key,
-            fps=self.fps / step,
+            fps=self.fps / step, moved=moved,
         )
 
 
@@ -239,11 +249,14 @@ class TrackBuilder:
         self._world: list[np.ndarray] = []
         self._vis: list[np.ndarray] = []
         self._masks: list[np.ndarray] = []
+        self._moved: list[bool] = []
         self._size: tuple[int, int] = (0, 0)
 
-    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int]) -> None:
+    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int], moved: bool = False) -> None:
+        """One frame's pose (None: nobody found); `moved`: the model was moved to a larger person here."""
         self._size = image_size
         self._t.append(t)
+        self._moved.append(moved)
         if frame is None:
             self._xy.append(np.full((NUM_LANDMARKS, 2), np.nan, np.float32))
             self._world.append(np.full((NUM_LANDMARKS, 3), np.nan, np.float32))
@@ -264,7 +277,7 @@ class TrackBuilder:
             visibility=np.array(self._vis, dtype=np.float32).reshape(n, NUM_LANDMARKS),
             image_size=self._size,
             masks=np.array(self._masks, dtype=np.uint8) if self.record_masks and self._masks else None,
-            key=key, fps=self.fps,
+            key=key, fps=self.fps, moved=np.array(self._moved, dtype=bool) if any(self._moved) else None,
         )
 
     def save(self, path: str | Path) -> None:
@@ -302,8 +315,11 @@ def record_track(
     builder = TrackBuilder(fps=source.info.fps, record_masks=options.segmentation, mask_long_side=mask_long_side)
     try:
         with contextlib.closing(pose_from_options(options)) as estimator:
+            moves = 0
             for image, t in source:
-                builder.add(t, estimator.estimate(image, t), (image.shape[1], image.shape[0]))
+                pose = estimator.estimate(image, t)
+                moved, moves = getattr(estimator, "switches", 0) != moves, getattr(estimator, "switches", 0)
+                builder.add(t, pose, (image.shape[1], image.shape[0]), moved)
     finally:
         source.close()
     return builder.build(key)

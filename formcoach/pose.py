@@ -332,6 +332,12 @@ class ReplayPose:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def switches(self) -> int:
+        """Moves to a larger person recorded up to the frames played (as `SubjectPicker.switches`)."""
+        moved = self.track.moved
+        return 0 if moved is None else int(np.count_nonzero(moved[:self._next]))
+
     def estimate(self, image_bgr: np.ndarray | None, t: float) -> PoseFrame | None:
         i = self._next
         self._next += 1

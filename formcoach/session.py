@@ -128,11 +128,12 @@ class Analysis:
     def update(self, image: np.ndarray | None, t: float) -> FrameResult:
         """Analyse one picture taken at source time `t` (seconds)."""
         raw: PoseFrame | None = self.estimator.estimate(image, t)  # type: ignore[arg-type]  # replay takes no picture
-        if (moved := getattr(self.estimator, "switches", 0)) != self._moved:  # on purpose: the lock follows
-            self._moved = moved
+        moved = getattr(self.estimator, "switches", 0) != self._moved  # on purpose (SubjectPicker): the lock follows
+        if moved:
+            self._moved = getattr(self.estimator, "switches", 0)
             self.lock.retarget()
         if self.recorder is not None and image is not None:
-            self.recorder.add(t, raw, (image.shape[1], image.shape[0]))
+            self.recorder.add(t, raw, (image.shape[1], image.shape[0]), moved)
         return self.evaluator.update(t, self.smoother.update(self.lock.update(raw)))  # another person: not judged
 
     def finish(self, t: float, interrupted: bool = False) -> tuple[Event, ...]:

@@ -130,3 +130,27 @@ def test_an_analysis_follows_the_move_at_once_and_says_so_in_the_report():
     assert analysis.lock.rejected == 0 and analysis.lock.switches == 0
     assert analysis.warnings == ["someone further back was followed at first; formcoach moved to the person nearest "
                                  "the camera (once)"]
+
+
+def test_a_recorded_move_replays_as_it_happened(tmp_path):
+    """The track records the frame of the move; replayed, the lock follows at the same frame and the report
+    says the same (no second of 'another person' frames that the live run did not have)."""
+    from formcoach.landmarks import LandmarkTrack, TrackBuilder
+    from formcoach.pose import ReplayPose
+    from formcoach.session import Analysis
+    from formcoach.specs import get_spec
+
+    room = Room({"far": (120.0, 0.6), "near": (430.0, 1.0)})
+    recorder = TrackBuilder()
+    live = Analysis(SubjectPicker(Tracker(room, "far"), lambda: Finder(room, "")), get_spec("squat"), recorder=recorder)
+    for i in range(int(3 * FPS)):
+        live.update(room.picture(i / FPS), i / FPS)
+    recorder.save(tmp_path / "moved.npz")
+    track = LandmarkTrack.load(tmp_path / "moved.npz")
+    assert track.moved is not None and np.count_nonzero(track.moved) == 1
+    assert np.count_nonzero(track.every(2).moved) == 1 and np.count_nonzero(track.every(3).moved) == 1  # kept when dropped
+    replay = Analysis(ReplayPose(track), get_spec("squat"))
+    for t in track.t:
+        replay.update(None, float(t))
+    assert replay.lock.rejected == live.lock.rejected == 0
+    assert replay.warnings == live.warnings and len(live.warnings) == 1
