@@ -22,7 +22,6 @@ import numpy as np
 
 from formcoach._cv2 import cv2
 
-from formcoach.container import presented_video_seconds
 from formcoach.errors import SourceError
 
 
@@ -93,6 +92,23 @@ def _fps(cap: cv2.VideoCapture) -> float:
     return float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
 
 
+def presented_seconds(path: Path) -> float | None:
+    """Seconds of video the file presents as FFmpeg reads it (PyAV), None when unknown.
+
+    A phone that trims a clip often keeps every recorded frame and adds an MP4 edit list that skips
+    the cut part: FFmpeg honours the list and decodes only the presented frames, while OpenCV's
+    `CAP_PROP_FRAME_COUNT` counts all the stored ones; read alone, a trimmed clip looks damaged.
+    """
+    import av  # lazy: PyAV (FFmpeg) is loaded by the annotated video's writer anyway
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            return float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+    except (av.error.FFmpegError, IndexError):
+        return None
+
+
 class VideoFileSource(Source):
     """Every frame of a video file, in order, with its presentation time.
 
@@ -115,7 +131,7 @@ class VideoFileSource(Source):
         self._first = first
         self._first_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        presented = presented_video_seconds(self.path)  # a phone's trim keeps the cut frames, skipped by an edit list
+        presented = presented_seconds(self.path)  # a phone's trim keeps the cut frames, skipped by an edit list
         if presented is not None and count > 0:
             count = min(count, math.ceil(presented * _fps(self._cap) - 0.01))
         rotation = int(self._cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
