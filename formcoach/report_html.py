@@ -44,6 +44,7 @@ def render_html(report: dict[str, Any], thumbs_dir: Path | None = None) -> str:
     sections = [
         _header(report, name),
         _notice(report),
+        _warnings(report),
         _cards(report),
         _video_section(video),
         _plots(report),
@@ -188,6 +189,16 @@ def _notice(report: dict[str, Any]) -> str:
         return (f'<div class="notice warn"><b>You were out of view {1 - seen / total:.0%} of the time.</b> '
                 'Counts and checks only cover the frames where you were seen.</div>')
     return ""
+
+
+def _warnings(report: dict[str, Any]) -> str:
+    """What may make the numbers wrong (report.json `warnings`: a damaged or rotated video, someone else in
+    the picture, frames dropped), in the analysis's own words; the terminal printed them, the page did not."""
+    items = [w for w in report.get("warnings") or [] if isinstance(w, str) and w]
+    if not items:
+        return ""
+    lines = "".join(f"<li>{_e(w[:1].upper() + w[1:])}</li>" for w in items)
+    return f'<div class="notice warn"><b>Before you trust the numbers</b><ul>{lines}</ul></div>'
 
 
 def _card(label: str, value: str, sub: str = "", tone: str = "") -> str:
@@ -401,7 +412,7 @@ section.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1f
 .card.good{border-top-color:#10b981}.card.warn{border-top-color:#f59e0b}.card.bad{border-top-color:#dc2626}
 .card .label{color:var(--muted);font-size:13px}.card .value{font-size:28px;font-weight:700;line-height:1.2}
 .card .value small{font-size:16px;color:var(--muted);font-weight:500}.card .sub{color:var(--muted);font-size:12.5px;min-height:1em}
-.notice{margin-top:18px;padding:12px 16px;border-radius:10px;border:1px solid}
+.notice{margin-top:18px;padding:12px 16px;border-radius:10px;border:1px solid}.notice ul{margin:6px 0 0;padding-left:20px}
 .notice.bad{background:#fef2f2;border-color:#fecaca;color:#7f1d1d}.notice.warn{background:#fffbeb;border-color:#fde68a;color:#78350f}
 .hint{color:var(--muted);font-size:13.5px;margin:0 0 10px}.empty,.muted{color:var(--muted)}.empty.good,.ok{color:#047857}
 .scroll{overflow-x:auto}

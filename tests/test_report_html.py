@@ -500,3 +500,16 @@ def test_a_lead_rule_reads_as_a_share_ahead_and_draws_no_level_on_its_metric():
     report = {"spec_summary": {"cues": [{"id": "hips_first", "when": "rep_end", "aggregate": "lead", "metric": "knee", "max": 0.3}]}}
     assert _fault_unit(report, "hips_first") == "share" and value_text(0.487, "share") == "49 % ahead"
     assert _thresholds(report, "knee") == [] and _zones(report, "knee") == []
+
+
+def test_the_warnings_of_the_analysis_are_on_the_page_before_the_numbers():
+    """A damaged video or someone else in the picture is said where the person reads the numbers."""
+    report = reps_only()
+    report["warnings"] = ["someone further back was followed at first; formcoach moved to the person nearest "
+                          "the camera (once)", "the video stopped after 118 of its 140 frames: <damaged>"]
+    page = render_html(report)
+    notice = re.search(r'<div class="notice warn"><b>Before you trust the numbers</b>.*?</div>', page, flags=re.S).group(0)
+    assert "<li>Someone further back was followed at first" in notice and "&lt;damaged&gt;" in notice
+    assert page.index("Before you trust the numbers") < page.index("Reps counted")
+    report["warnings"] = []
+    assert "Before you trust the numbers" not in render_html(report)
