@@ -315,11 +315,9 @@ def record_track(
     builder = TrackBuilder(fps=source.info.fps, record_masks=options.segmentation, mask_long_side=mask_long_side)
     try:
         with contextlib.closing(pose_from_options(options)) as estimator:
-            moves = 0
             for image, t in source:
                 pose = estimator.estimate(image, t)
-                moved, moves = getattr(estimator, "switches", 0) != moves, getattr(estimator, "switches", 0)
-                builder.add(t, pose, (image.shape[1], image.shape[0]), moved)
+                builder.add(t, pose, (image.shape[1], image.shape[0]), getattr(estimator, "moved", False))
     finally:
         source.close()
     return builder.build(key)

@@ -280,8 +280,13 @@ def elsewhere(other: PoseFrame, box: tuple[int, int, int, int], tracked: Anchor 
         return False
     xy = other.xy
     shoulder = np.nanmean(xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]], axis=0)
+    return not any(in_box(p, box) for p in (here.centre, shoulder))
+
+
+def in_box(point: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether `point` (x, y) lies in `box` (x0, y0, x1, y1), edges included."""
     x0, y0, x1, y1 = box
-    return not any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in (here.centre, shoulder))
+    return bool(x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
 
 
 def box_around(xy: np.ndarray, width: int, height: int, margin: float) -> tuple[int, int, int, int] | None:

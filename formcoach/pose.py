@@ -120,9 +120,9 @@ class MediaPipePose:
             raise PoseError(f"cannot start MediaPipe Pose: {exc}") from None
 
     @classmethod
-    def from_options(cls, options: PoseOptions) -> MediaPipePose:
+    def from_options(cls, options: PoseOptions, static: bool = False) -> MediaPipePose:
         return cls(options.model_complexity, options.segmentation, options.min_detection_confidence, options.min_tracking_confidence,
-                   options.max_input_side)
+                   options.max_input_side, static)
 
     def __enter__(self) -> MediaPipePose:
         return self
@@ -207,8 +207,7 @@ def _model(options: PoseOptions, static: bool = False) -> PoseEstimator:
             raise PoseError(f"the Tasks backend ships the full model only (model_complexity 1, got {options.model_complexity})")
         return TasksPose(options.segmentation, options.min_detection_confidence, options.min_tracking_confidence,
                          max_input_side=options.max_input_side, static=static)
-    return MediaPipePose(options.model_complexity, options.segmentation, options.min_detection_confidence,
-                         options.min_tracking_confidence, options.max_input_side, static)
+    return MediaPipePose.from_options(options, static)
 
 
 def task_model_path() -> Path:
@@ -322,6 +321,7 @@ class ReplayPose:
         self.track = track if isinstance(track, LandmarkTrack) else LandmarkTrack.load(track)
         self.with_masks = with_masks
         self._next = 0
+        self.moved = False  # the recorded move to a larger person on the frame just played (SubjectPicker.moved)
 
     def __len__(self) -> int:
         return len(self.track)
@@ -332,15 +332,10 @@ class ReplayPose:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def switches(self) -> int:
-        """Moves to a larger person recorded up to the frames played (as `SubjectPicker.switches`)."""
-        moved = self.track.moved
-        return 0 if moved is None else int(np.count_nonzero(moved[:self._next]))
-
     def estimate(self, image_bgr: np.ndarray | None, t: float) -> PoseFrame | None:
         i = self._next
         self._next += 1
+        self.moved = self.track.moved is not None and i < len(self.track) and bool(self.track.moved[i])  # as recorded
         if i >= len(self.track):
             return None
         return self.track.frame(i, with_mask=self.with_masks, t=t)  # at the source's t, built once

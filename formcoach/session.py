@@ -123,14 +123,14 @@ class Analysis:
         self.lock = PersonLock()
         self.evaluator = Evaluator(spec)
         self.recorder = recorder  # raw landmarks, for later replay
-        self._moved = self._moved_before = getattr(estimator, "switches", 0)  # a SubjectPicker's moves to a larger person
+        self._moves = 0  # times the estimator moved to a larger person (SubjectPicker) during this analysis
 
     def update(self, image: np.ndarray | None, t: float) -> FrameResult:
         """Analyse one picture taken at source time `t` (seconds)."""
         raw: PoseFrame | None = self.estimator.estimate(image, t)  # type: ignore[arg-type]  # replay takes no picture
-        moved = getattr(self.estimator, "switches", 0) != self._moved  # on purpose (SubjectPicker): the lock follows
-        if moved:
-            self._moved = getattr(self.estimator, "switches", 0)
+        moved: bool = getattr(self.estimator, "moved", False)  # SubjectPicker or its replay; other models never move
+        if moved:  # on purpose: the lock follows
+            self._moves += 1
             self.lock.retarget()
         if self.recorder is not None and image is not None:
             self.recorder.add(t, raw, (image.shape[1], image.shape[0]), moved)
@@ -143,7 +143,7 @@ class Analysis:
     @property
     def warnings(self) -> list[str]:
         """What may make the numbers wrong (another person took the place of the one followed)."""
-        times = self._moved - self._moved_before
+        times = self._moves
         moved = (f"someone further back was followed at first; formcoach moved to the person nearest the camera "
                  f"({'once' if times == 1 else f'{times} times'})") if times else None
         return [w for w in (moved, self.lock.warning()) if w]

@@ -130,13 +130,13 @@ class VideoFileSource(Source):
             raise SourceError(f"{self.path}: contains no readable video frames (corrupt or empty)")
         self._first = first
         self._first_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        count, fps = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), _fps(self._cap)
         presented = presented_seconds(self.path)  # a phone's trim keeps the cut frames, skipped by an edit list
         if presented is not None and count > 0:
-            count = min(count, math.ceil(presented * _fps(self._cap) - 0.01))
+            count = min(count, math.ceil(presented * fps - 0.01))
         rotation = int(self._cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
         self.info = SourceInfo(
-            name=str(path), fps=_fps(self._cap), frame_count=count if count > 0 else None,
+            name=str(path), fps=fps, frame_count=count if count > 0 else None,
             size=(first.shape[1], first.shape[0]), rotation=rotation,
         )
         self.frames_read = 0

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from formcoach.core import PoseFrame
-from formcoach.person_lock import anchor_of, look_elsewhere
-from formcoach.skeleton import Landmark
+from formcoach import geometry
+from formcoach.person_lock import anchor_of, in_box, look_elsewhere
+from formcoach.points import torso_length
+from formcoach.skeleton import sided
 
 if TYPE_CHECKING:
     from formcoach.pose import PoseEstimator
@@ -54,6 +56,7 @@ class SubjectPicker:
         config: see `PickConfig`.
     Attributes:
         switches: times the model was moved to a larger person.
+        moved: whether it was moved on the frame just estimated (what a recorded track keeps).
     """
 
     def __init__(self, inner: PoseEstimator, make_second: Callable[[], PoseEstimator], config: PickConfig | None = None) -> None:
@@ -64,8 +67,10 @@ class SubjectPicker:
         self._hide: tuple[int, int, int, int] | None = None  # the box painted out while steering
         self._hide_until = 0.0
         self.switches = 0
+        self.moved = False
 
     def estimate(self, image_bgr: np.ndarray, t: float) -> PoseFrame | None:
+        self.moved = False
         picture = image_bgr
         if self._hide is not None:
             x0, y0, x1, y1 = self._hide
@@ -74,8 +79,9 @@ class SubjectPicker:
         pose = self.inner.estimate(picture, t)
         if self._hide is not None:
             found = anchor_of(pose) if pose is not None else None
-            if found is not None and not _inside(found.centre, self._hide):
-                self._hide, self.switches = None, self.switches + 1  # the model follows the other person now
+            if found is not None and not in_box(found.centre, self._hide):
+                self._hide, self.moved = None, True  # the model follows the other person now
+                self.switches += 1
             elif t >= self._hide_until:
                 self._hide = None  # nobody else found: back to the whole picture
             return pose
@@ -102,20 +108,10 @@ class SubjectPicker:
 
 
 def stature(pose: PoseFrame) -> float:
-    """Torso (shoulders' to hips' middle) plus thigh plus shin on screen, pixels (each limb the mean of
-    the sides seen); NaN when the torso is not seen. Bending at the hips or knees keeps it."""
+    """Torso (`torso_length`) plus thigh plus shin on screen, pixels (the leg the mean of the sides
+    seen); NaN when the torso is not seen. Bending at the hips or knees keeps it."""
     xy = pose.xy
-    torso = np.linalg.norm(np.nanmean(xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]], axis=0)
-                           - np.nanmean(xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0))
-    legs = []
-    for hip, knee, ankle in ((Landmark.LEFT_HIP, Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE),
-                             (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE)):
-        leg = np.linalg.norm(xy[hip] - xy[knee]) + np.linalg.norm(xy[knee] - xy[ankle])
-        if np.isfinite(leg):
-            legs.append(leg)
-    return float(torso + (np.mean(legs) if legs else 0.0))
-
-
-def _inside(point: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    x0, y0, x1, y1 = box
-    return bool(x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
+    legs = [float(geometry.distance(xy[sided("hip", s)], xy[sided("knee", s)]) + geometry.distance(xy[sided("knee", s)], xy[sided("ankle", s)]))
+            for s in ("left", "right")]
+    seen = [leg for leg in legs if np.isfinite(leg)]
+    return torso_length(pose) + (float(np.mean(seen)) if seen else 0.0)
