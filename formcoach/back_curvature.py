@@ -33,7 +33,9 @@ ARMS_HIDE_BACK = "your arms hide your back outline: let them hang or cross them 
 OUTLINE_UNSTEADY = ("the outline of your back wobbles while you stand still (loose clothing, hair or the "
                     "background): back rounding cannot be judged reliably")
 NO_MASK = "needs the segmentation mask"
-LEARNING = "learning your back's starting shape first: hold the start position for a moment"
+LEARNING = "learning your back's starting shape first: {ask}"
+#: What the person is asked to do while the baseline is learned, unless the spec's `baseline.ask` says.
+ASK = "hold the start position for a moment"
 NO_OUTLINE = "back outline not found"
 #: Upright frames kept to measure how steady the back outline is (30 s at 30 fps: the whole set
 #: up to now, so a brief still moment does not make a wobbly outline trustworthy again).
@@ -56,12 +58,14 @@ class BaselineRule:
     frames: int = 15  # upright frames whose median is the reference
     keep: Keep = Keep.LATEST
     max_spread: float | None = None  # not judged while the upright outline's IQR is larger (torso lengths)
+    ask: str = ASK  # what to do so the reference can be learned ("stand tall for a moment before the first pull")
 
     @classmethod
     def parse(cls, r: Reader) -> BaselineRule:
         rule = cls(metric=r.str("metric"), max=r.num("max"), frames=r.int("frames", default_of(cls, "frames"), minimum=1),
                    keep=r.choice("keep", Keep, default_of(cls, "keep")),
-                   max_spread=r.num("max_spread", default_of(cls, "max_spread"), positive=True))
+                   max_spread=r.num("max_spread", default_of(cls, "max_spread"), positive=True),
+                   ask=r.str("ask", default_of(cls, "ask")))
         r.done()
         return rule
 
@@ -106,6 +110,7 @@ class CurvatureState:
 
     def __init__(self, rule: BaselineRule | None) -> None:
         self.baseline = Baseline(rule.frames, rule.keep) if rule is not None else None
+        self.learning = LEARNING.format(ask=rule.ask if rule is not None else ASK)
         self.reason: str | None = None
 
     @property
@@ -173,7 +178,7 @@ class BackCurvature(PointKind):
             return state.reason
         if frame.mask is None:
             return NO_MASK
-        return NO_OUTLINE if state.ready else LEARNING
+        return NO_OUTLINE if state.ready else state.learning
 
 
 def _arm_over_back(frame: PoseFrame, hip: np.ndarray, shoulder: np.ndarray, face: float) -> bool:

@@ -103,6 +103,21 @@ def test_baseline_is_optional_and_parsed_with_its_keep_mode():
         bank({"back_curvature": ["hip", "shoulder"], "facing": "tail"})
 
 
+def test_while_learning_the_baseline_the_user_is_told_what_to_do():
+    """A deadlift set that starts at the floor never shows the upright back: "hold the start position"
+    would ask for the bar on the floor, so the spec says what the reference needs (`baseline.ask`)."""
+    rule = {"metric": "trunk", "max": 30, "frames": 5}
+    told = bank({"back_curvature": ["hip", "shoulder"], "baseline": {**rule, "ask": "stand tall for a moment first"}})
+    generic = bank({"back_curvature": ["hip", "shoulder"], "baseline": rule})
+    first = quadruped(0.0, 0.0)  # one frame of the five the reference needs
+    for b in (told, generic):
+        assert np.isnan(b.update(first, "left")["back"])
+    assert told.why_nan("back", first, "left") == "learning your back's starting shape first: stand tall for a moment first"
+    assert generic.why_nan("back", first, "left").endswith("hold the start position for a moment")
+    with pytest.raises(SpecError, match="ask"):
+        bank({"back_curvature": ["hip", "shoulder"], "baseline": {**rule, "ask": ""}})
+
+
 def _knee_bank(symmetric: bool) -> MetricBank:
     spec = parse_spec({
         "id": "sq", "name": "Sq", "source": "test", "view": "side", "symmetric": symmetric,

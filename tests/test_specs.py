@@ -168,6 +168,7 @@ def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
         "metrics.*.axis offset": m["chin"].kind.axis, "metrics.*.normalize offset": m["chin"].kind.normalize,
         "metrics.*.facing offset": m["chin"].kind.facing, "metrics.*.facing back_curvature": m["back"].kind.facing,
         "metrics.*.baseline.frames back_curvature": back.frames, "metrics.*.baseline.keep back_curvature": back.keep,
+        "metrics.*.baseline.ask back_curvature": back.ask,
         "metrics.*.baseline.max_spread back_curvature: no limit": back.max_spread,
         "reps.min_duration_s": rule.min_duration_s, "reps.max_gap_s": rule.max_gap_s, "reps.bridge_gap_s": rule.bridge_gap_s,
         "reps.adapt_start": rule.adapt_start, "reps.start_above_picture": rule.start_above_picture,
