@@ -146,7 +146,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from formcoach.journal import open_session_journal
     from formcoach.landmarks import LandmarkTrack, TrackBuilder
     from formcoach.outdir import default_out_dir
-    from formcoach.person_lock import SecondPersonCheck
     from formcoach.session import analyse_file
     from formcoach.sources import VideoFileSource
 
@@ -164,13 +163,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     recorder = TrackBuilder(record_masks=spec.needs_segmentation) if args.save_landmarks else None
     landmarks = LandmarkTrack.load(args.landmarks) if args.landmarks else None
     journal: Journal | None = None
-    others = [] if landmarks is not None else [SecondPersonCheck.with_pose_model()]  # replayed landmarks: no model to ask
     coach = _coach(args)
 
     def per_source(info: SourceInfo) -> list[Consumer]:
         nonlocal journal
         journal = open_session_journal(spec, out_dir, str(args.video), info.fps)
-        made: list[Consumer] = [journal, Progress(info.frame_count), *others]
+        made: list[Consumer] = [journal, Progress(info.frame_count)]
         if not args.no_video:
             made.append(AnnotatedVideo(spec, out_dir / "annotated.mp4", info.fps))
         return made
@@ -185,7 +183,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise _crashed(exc, out_dir, journal) from exc
     if recorder is not None:
         recorder.save(out_dir / "landmarks.npz")
-    record.warnings += [w for w in (c.warning() for c in others) if w]
     return _remember(args, out_dir / "report.json", _finish(record, out_dir, args.quiet, journal))
 
 
@@ -249,7 +246,6 @@ def cmd_live(args: argparse.Namespace) -> int:
     from formcoach.consumers import AnnotatedVideo, EventLog, Window, WorkoutLog, fault_thumbnails
     from formcoach.journal import open_session_journal
     from formcoach.live import finish_live_record, run_live
-    from formcoach.person_lock import SecondPersonCheck
     from formcoach.pose import create_pose
     from formcoach.sources import CameraSource, PacedFileSource
 
@@ -261,8 +257,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             w.throughput.fps = source.info.fps  # the window shows the share of the camera's frames dropped
         out_dir = _out_dir(args, Path("formcoach-out") / time.strftime("live-%Y%m%d-%H%M%S"))
         journal = open_session_journal(spec, out_dir, source.info.name, source.info.fps)
-        stop, others = _stopper(), SecondPersonCheck.with_pose_model()
-        consumers: list[Consumer] = [stop, journal, EventLog(sys.stdout), *window, *fault_thumbnails(spec, out_dir), others]
+        stop = _stopper()
+        consumers: list[Consumer] = [stop, journal, EventLog(sys.stdout), *window, *fault_thumbnails(spec, out_dir)]
         for c in consumers:
             stack.enter_context(contextlib.closing(c))
         try:
@@ -279,7 +275,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             raise
         except Exception as exc:  # a bug or a failing library: keep what was recorded, say so in one line
             raise _crashed(exc, out_dir, journal) from exc
-    finish_live_record(record, source, [w for w in [others.warning()] if w])
+    finish_live_record(record, source)
     return _remember(args, out_dir / "report.json", _finish(record, out_dir, quiet=False, journal=journal))
 
 

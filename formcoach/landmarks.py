@@ -24,6 +24,8 @@ from formcoach.skeleton import NUM_LANDMARKS
 
 #: Bumped whenever the file layout or what is recorded changes; part of every cache key.
 TRACK_FORMAT = 2
+#: `LandmarkTrack.looks` on a frame where the rest of the picture was not looked at.
+NO_LOOK = -1
 #: Longest side of a stored segmentation mask, pixels. The back outline is judged on the mask;
 #: 256 px keeps a torso ~100 px long on a full-body clip.
 MASK_LONG_SIDE = 256
@@ -125,6 +127,8 @@ class LandmarkTrack:
         key: the cache key it was recorded under ("" when not from a cache).
         moved: (N,) bool, the frames where the model was moved to a larger person
             (`formcoach.subject`), or None when it never was.
+        looks: (N,) int8, what the look at the rest of the picture found on each frame (`SubjectPicker.saw_someone_else`):
+            `NO_LOOK`, 0 nobody, 1 someone else; None when no look was recorded.
     """
 
     t: np.ndarray
@@ -136,6 +140,7 @@ class LandmarkTrack:
     key: str = ""
     fps: float = 30.0
     moved: np.ndarray | None = None
+    looks: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.t)
@@ -186,6 +191,8 @@ class LandmarkTrack:
         }
         if self.moved is not None and self.moved.any():
             arrays["moved"] = self.moved.astype(bool)
+        if self.looks is not None and (self.looks != NO_LOOK).any():
+            arrays["looks"] = self.looks.astype(np.int8)
         if self.masks is not None and binary_masks:
             arrays["mask_bits"] = np.packbits(self.masks >= 128, axis=-1)  # uint8 128 <=> probability 0.5
             arrays["mask_shape"] = np.array(self.masks.shape)
@@ -214,6 +221,7 @@ class LandmarkTrack:
                     visibility=data["visibility"].astype(np.float64), image_size=(size[0], size[1]), masks=masks,
                     key=str(meta.get("key", "")), fps=float(meta.get("fps", 30.0)),
                     moved=data["moved"].astype(bool) if "moved" in data else None,
+                    looks=data["looks"].astype(np.int8) if "looks" in data else None,
                 )
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise PoseError(f"{path}: not a formcoach landmarks file ({exc})") from None
@@ -230,10 +238,16 @@ class LandmarkTrack:
         if self.moved is not None:  # a move on a dropped frame shows on the next frame kept
             kept = np.cumsum(self.moved)[::step]
             moved = np.diff(kept, prepend=0) > 0
+        looks = None
+        if self.looks is not None:  # a look on a dropped frame shows on the next frame kept (someone: if any found)
+            looks = np.full(len(self.t[::step]), NO_LOOK, np.int8)
+            for j, i in enumerate(range(0, len(self.t), step)):
+                since = self.looks[max(i - step + 1, 0):i + 1]
+                looks[j] = since.max() if j else self.looks[0]
         return LandmarkTrack(
             t=self.t[::step], xy=self.xy[::step], world=self.world[::step], visibility=self.visibility[::step],
             image_size=self.image_size, masks=None if self.masks is None else self.masks[::step], key=self.key,
-            fps=self.fps / step, moved=moved,
+            fps=self.fps / step, moved=moved, looks=looks,
         )
 
 
@@ -250,13 +264,17 @@ class TrackBuilder:
         self._vis: list[np.ndarray] = []
         self._masks: list[np.ndarray] = []
         self._moved: list[bool] = []
+        self._looks: list[int] = []
         self._size: tuple[int, int] = (0, 0)
 
-    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int], moved: bool = False) -> None:
-        """One frame's pose (None: nobody found); `moved`: the model was moved to a larger person here."""
+    def add(self, t: float, frame: PoseFrame | None, image_size: tuple[int, int], moved: bool = False,
+            saw_someone_else: bool | None = None) -> None:
+        """One frame's pose (None: nobody found); `moved`: the model was moved to a larger person here;
+        `saw_someone_else`: what a look at the rest of the picture found here (None: no look)."""
         self._size = image_size
         self._t.append(t)
         self._moved.append(moved)
+        self._looks.append(NO_LOOK if saw_someone_else is None else int(saw_someone_else))
         if frame is None:
             self._xy.append(np.full((NUM_LANDMARKS, 2), np.nan, np.float32))
             self._world.append(np.full((NUM_LANDMARKS, 3), np.nan, np.float32))
@@ -278,6 +296,7 @@ class TrackBuilder:
             image_size=self._size,
             masks=np.array(self._masks, dtype=np.uint8) if self.record_masks and self._masks else None,
             key=key, fps=self.fps, moved=np.array(self._moved, dtype=bool) if any(self._moved) else None,
+            looks=np.array(self._looks, dtype=np.int8) if any(v != NO_LOOK for v in self._looks) else None,
         )
 
     def save(self, path: str | Path) -> None:
@@ -317,7 +336,8 @@ def record_track(
         with contextlib.closing(pose_from_options(options)) as estimator:
             for image, t in source:
                 pose = estimator.estimate(image, t)
-                builder.add(t, pose, (image.shape[1], image.shape[0]), getattr(estimator, "moved", False))
+                builder.add(t, pose, (image.shape[1], image.shape[0]), getattr(estimator, "moved", False),
+                            getattr(estimator, "saw_someone_else", None))
     finally:
         source.close()
     return builder.build(key)

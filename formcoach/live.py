@@ -35,13 +35,13 @@ def run_live(source: Source, estimator: PoseEstimator, spec: ExerciseSpec, consu
     return run_session(frames, estimator, spec, consumers, source_name=source.info.name, fps=source.info.fps)
 
 
-def finish_live_record(record: SessionRecord, source: Source, extra_warnings: Sequence[str] = ()) -> None:
+def finish_live_record(record: SessionRecord, source: Source) -> None:
     """What the camera did, into the record: unplugged (the session ended "camera lost"), frames
     dropped, and the source's warnings."""
     if source.unplugged:
         record.ended_by, record.stopped_by = EndReason.CAMERA_LOST, None
     record.frames_dropped = source.dropped
-    record.warnings += [*source.warnings, *dropped_warning(record), *extra_warnings]
+    record.warnings += [*source.warnings, *dropped_warning(record)]
 
 
 def dropped_warning(record: SessionRecord) -> list[str]:

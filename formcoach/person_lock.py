@@ -28,11 +28,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from formcoach.consumer import Consumer
 from formcoach.core import PoseFrame
 from formcoach.skeleton import Landmark
 
@@ -199,102 +197,3 @@ class PersonLock:
         times = "once" if self.switches == 1 else f"{self.switches} times"
         return (f"the pose jumped to another person {times} ({self.rejected_s:.1f} s, {self.rejected} frames): "
                 "those frames were not judged; keep others out of the picture")
-
-
-class SecondPersonCheck(Consumer):
-    """A consumer that looks for someone else in the picture now and then (the wrong person may be
-    tracked from the very first frame, which no jump shows).
-
-    Every `every_s` seconds of source time, the tracked person's box (grown by `margin`) is painted
-    out of the frame and a second pose model looks at what is left. A pose found there is another
-    person; `warning()` says so for the report.
-
-    Args:
-        make_estimator: builds the second pose model (called once, on the first check).
-        every_s: seconds between checks.
-    """
-
-    @classmethod
-    def with_pose_model(cls) -> SecondPersonCheck:
-        """Checks with a second pose model of the installed backend (no masks)."""
-        from formcoach.landmarks import PoseOptions
-        from formcoach.pose import pose_from_options  # lazy: the model is loaded on the first check
-
-        return cls(lambda: pose_from_options(PoseOptions(follow_largest=False)))
-
-    def __init__(self, make_estimator, every_s: float = 2.0, margin: float = 0.25) -> None:
-        self._make, self.every_s, self.margin = make_estimator, every_s, margin
-        self._estimator: Any = None  # a PoseEstimator, made on first use
-        self._next_t: float | None = None
-        self.checks = 0
-        self.seen_at: list[float] = []
-
-    def on_frame(self, image: np.ndarray | None, result) -> None:
-        if image is None or result.pose is None or (self._next_t is not None and result.t < self._next_t):
-            return
-        self._next_t = result.t + self.every_s
-        if self._estimator is None:
-            self._estimator = self._make()
-        other, box = look_elsewhere(image, result.pose, self._estimator, result.t, self.margin)
-        self.checks += box is not None
-        if other is not None:
-            self.seen_at.append(result.t)
-
-    def warning(self) -> str | None:
-        """Said when someone else was found in at least 2 checks and a third of them (not one glimpse)."""
-        if len(self.seen_at) < 2 or len(self.seen_at) * 3 < self.checks:
-            return None
-        return (f"another person (or a mirror image) was in the picture (first at {self.seen_at[0]:.1f} s, in "
-                f"{len(self.seen_at)} of {self.checks} checks): formcoach follows one person and may have followed "
-                "them; if the counts look wrong, film with nobody else in view")
-
-    def close(self) -> None:
-        if self._estimator is not None:
-            self._estimator.close()
-            self._estimator = None
-
-
-def look_elsewhere(image: np.ndarray, pose: PoseFrame, estimator: Any, t: float,
-                   margin: float) -> tuple[PoseFrame | None, tuple[int, int, int, int] | None]:
-    """Someone else in `image`: `pose`'s box (grown by `margin`) painted out, `estimator` (a PoseEstimator)
-    asked about the rest. Returns (their pose, or None when nobody is `elsewhere`; the box, or None
-    when `pose` has too few landmarks to paint out, and nobody was asked)."""
-    box = box_around(pose.xy, image.shape[1], image.shape[0], margin)
-    if box is None:
-        return None, None
-    x0, y0, x1, y1 = box
-    rest = image.copy()
-    rest[y0:y1, x0:x1] = 0
-    other = estimator.estimate(rest, t)
-    return (other if other is not None and elsewhere(other, box, anchor_of(pose)) else None), box
-
-
-def elsewhere(other: PoseFrame, box: tuple[int, int, int, int], tracked: Anchor | None) -> bool:
-    """A real second person: a clear pose whose hips and shoulders lie outside the painted-out box
-    (a pose made up from the edges of the tracked person's silhouette lies on or in it), at least
-    a third of the tracked person's size."""
-    here = anchor_of(other)
-    if here is None or np.count_nonzero(other.visibility > 0.5) < 12:
-        return False
-    if tracked is not None and here.size < tracked.size / 3:
-        return False
-    xy = other.xy
-    shoulder = np.nanmean(xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]], axis=0)
-    return not any(in_box(p, box) for p in (here.centre, shoulder))
-
-
-def in_box(point: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """Whether `point` (x, y) lies in `box` (x0, y0, x1, y1), edges included."""
-    x0, y0, x1, y1 = box
-    return bool(x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
-
-
-def box_around(xy: np.ndarray, width: int, height: int, margin: float) -> tuple[int, int, int, int] | None:
-    """The landmarks' bounding box grown by `margin` of its size on each side, clipped to the image."""
-    pts = xy[~np.isnan(xy).any(axis=1)]
-    if len(pts) < 4:
-        return None
-    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-    grow_x, grow_y = (x1 - x0) * margin + 10, (y1 - y0) * margin + 10
-    return (int(max(x0 - grow_x, 0)), int(max(y0 - grow_y, 0)),
-            int(min(x1 + grow_x, width)), int(min(y1 + grow_y, height)))

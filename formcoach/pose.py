@@ -22,7 +22,7 @@ import numpy as np
 
 from formcoach.core import PoseFrame
 from formcoach.errors import PoseError
-from formcoach.landmarks import MODEL_INPUT_SIDE, LandmarkTrack, PoseOptions
+from formcoach.landmarks import MODEL_INPUT_SIDE, NO_LOOK, LandmarkTrack, PoseOptions
 from formcoach.skeleton import NUM_LANDMARKS
 
 
@@ -322,6 +322,7 @@ class ReplayPose:
         self.with_masks = with_masks
         self._next = 0
         self.moved = False  # the recorded move to a larger person on the frame just played (SubjectPicker.moved)
+        self.saw_someone_else: bool | None = None  # the recorded look at the rest of the picture (SubjectPicker)
 
     def __len__(self) -> int:
         return len(self.track)
@@ -336,6 +337,8 @@ class ReplayPose:
         i = self._next
         self._next += 1
         self.moved = self.track.moved is not None and i < len(self.track) and bool(self.track.moved[i])  # as recorded
+        looked = int(self.track.looks[i]) if self.track.looks is not None and i < len(self.track) else NO_LOOK
+        self.saw_someone_else = None if looked == NO_LOOK else bool(looked)
         if i >= len(self.track):
             return None
         return self.track.frame(i, with_mask=self.with_masks, t=t)  # at the source's t, built once

@@ -27,6 +27,7 @@ from formcoach.person_lock import PersonLock
 from formcoach.pose import PoseEstimator, ReplayPose
 from formcoach.smoothing import LandmarkSmoother
 from formcoach.specs import ExerciseSpec
+from formcoach.subject import someone_else_warning
 
 if TYPE_CHECKING:
     from formcoach.sources import SourceInfo
@@ -124,6 +125,8 @@ class Analysis:
         self.evaluator = Evaluator(spec)
         self.recorder = recorder  # raw landmarks, for later replay
         self._moves = 0  # times the estimator moved to a larger person (SubjectPicker) during this analysis
+        self._looks = 0  # times it looked at the rest of the picture (SubjectPicker)
+        self._someone_else_at: list[float] = []  # ... and found someone else there
 
     def update(self, image: np.ndarray | None, t: float) -> FrameResult:
         """Analyse one picture taken at source time `t` (seconds)."""
@@ -132,8 +135,13 @@ class Analysis:
         if moved:  # on purpose: the lock follows
             self._moves += 1
             self.lock.retarget()
+        someone_else: bool | None = getattr(self.estimator, "saw_someone_else", None)  # SubjectPicker or its replay
+        if someone_else is not None:
+            self._looks += 1
+            if someone_else:
+                self._someone_else_at.append(t)
         if self.recorder is not None and image is not None:
-            self.recorder.add(t, raw, (image.shape[1], image.shape[0]), moved)
+            self.recorder.add(t, raw, (image.shape[1], image.shape[0]), moved, someone_else)
         return self.evaluator.update(t, self.smoother.update(self.lock.update(raw)))  # another person: not judged
 
     def finish(self, t: float, interrupted: bool = False) -> tuple[Event, ...]:
@@ -142,11 +150,11 @@ class Analysis:
 
     @property
     def warnings(self) -> list[str]:
-        """What may make the numbers wrong (another person took the place of the one followed)."""
+        """What may make the numbers wrong (someone else in the picture, or taking the place of the one followed)."""
         times = self._moves
         moved = (f"someone further back was followed at first; formcoach moved to the person nearest the camera "
                  f"({'once' if times == 1 else f'{times} times'})") if times else None
-        return [w for w in (moved, self.lock.warning()) if w]
+        return [w for w in (moved, someone_else_warning(self._someone_else_at, self._looks), self.lock.warning()) if w]
 
 
 def analyse(frames: Iterable[tuple[np.ndarray | None, float]], estimator: PoseEstimator, spec: ExerciseSpec) -> Iterator[FrameResult]:

@@ -8,11 +8,13 @@ largest person left in a picture.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from synthetic import SIZE, frame_from_joints, standing_joints
 
 from formcoach.core import PoseFrame
+from formcoach.landmarks import NO_LOOK
 from formcoach.person_lock import anchor_of
-from formcoach.subject import PickConfig, SubjectPicker, stature
+from formcoach.subject import PickConfig, SubjectPicker, someone_else_warning, stature
 
 FPS = 30.0
 
@@ -128,8 +130,35 @@ def test_an_analysis_follows_the_move_at_once_and_says_so_in_the_report():
     for i in range(int(3 * FPS)):
         analysis.update(room.picture(i / FPS), i / FPS)
     assert analysis.lock.rejected == 0 and analysis.lock.switches == 0
-    assert analysis.warnings == ["someone further back was followed at first; formcoach moved to the person nearest "
-                                 "the camera (once)"]
+    moved, still_there = analysis.warnings
+    assert moved == "someone further back was followed at first; formcoach moved to the person nearest the camera (once)"
+    assert still_there.startswith("another person (or a mirror image) was in the picture")  # the one further back
+
+
+@pytest.mark.parametrize("people", [1, 2])
+def test_someone_else_in_the_picture_is_said(people: int):
+    """Someone else in view the whole set (the person followed may even be the wrong one from the first frame,
+    which no jump shows): the looks at the rest of the picture find them, and the report says so."""
+    from formcoach.session import Analysis
+    from formcoach.specs import get_spec
+
+    room = Room({"me": (430.0, 1.0), **({"other": (120.0, 0.8)} if people == 2 else {})})
+    analysis = Analysis(SubjectPicker(Tracker(room, "me"), lambda: Finder(room, "")), get_spec("squat"))
+    for i in range(int(3 * FPS)):
+        analysis.update(room.picture(i / FPS), i / FPS)
+    if people == 1:
+        assert analysis.warnings == []
+    else:  # a look every half second of 3 s, each finding them; smaller than "me": not followed
+        assert analysis.warnings == ["another person (or a mirror image) was in the picture (first at 0.0 s, in 6 of 6 "
+                                     "looks): formcoach follows one person and may have followed them; if the counts "
+                                     "look wrong, film with nobody else in view"]
+
+
+def test_a_glimpse_of_someone_else_is_not_a_warning():
+    """Found on fewer than 2 looks, or on fewer than a third of them: someone walking past."""
+    assert someone_else_warning([1.0], 2) is None
+    assert someone_else_warning([1.0, 1.5], 7) is None
+    assert someone_else_warning([1.0, 1.5], 6) is not None
 
 
 def test_a_recorded_move_replays_as_it_happened(tmp_path):
@@ -153,4 +182,6 @@ def test_a_recorded_move_replays_as_it_happened(tmp_path):
     for t in track.t:
         replay.update(None, float(t))
     assert replay.lock.rejected == live.lock.rejected == 0
-    assert replay.warnings == live.warnings and len(live.warnings) == 1
+    assert replay.warnings == live.warnings and len(live.warnings) == 2  # the move; the one further back, still there
+    assert track.looks is not None and np.count_nonzero(track.looks != NO_LOOK) == 6  # twice a second, whatever happened
+    assert track.every(4).looks is not None and np.count_nonzero(track.every(4).looks != NO_LOOK) == 6  # kept when dropped
