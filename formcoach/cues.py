@@ -62,10 +62,14 @@ def deviation(cue: CueSpec, value: float) -> float:
 #: units, degrees for angles): a joint that hardly moves has no timing to compare.
 LEAD_MIN_RANGE = 15.0
 LEAD_MIN_FRAMES = 5
-LEAD_MEDIAN_FRAMES = 5  # each metric is median-filtered over this many frames before its range is taken
+#: Each metric is median-filtered over the frames within this many seconds either side before its range is
+#: taken: 5 frames at 30 fps. A time, not a frame count: 5 frames of a 7.5 fps camera span 0.67 s, most of
+#: a barbell pull's way up, and smeared a good lifter's knees ahead of the hips (shared realvids mv_good_09
+#: replayed at every 4th frame: lead 0.16 -> 0.30, a hips-first call; 0.16 with 3 frames, the fewest used).
+LEAD_MEDIAN_HALF_S = 2 / 30
 
 
-def _median_filtered(series: np.ndarray, frames: int = LEAD_MEDIAN_FRAMES) -> np.ndarray:
+def _median_filtered(series: np.ndarray, frames: int) -> np.ndarray:
     """Each value replaced by the median of the `frames` around it (NaN-aware; a ramp stays a ramp):
     one glitched frame (a knee the bar hides) no longer sets a metric's range on the way back."""
     if series.size < frames:
@@ -78,14 +82,23 @@ def _median_filtered(series: np.ndarray, frames: int = LEAD_MEDIAN_FRAMES) -> np
         return np.nanmedian(windows, axis=1)
 
 
-def lead_series(values: np.ndarray, against: np.ndarray) -> np.ndarray:
+def median_window(times: np.ndarray | None) -> int:
+    """Frames of the lead's median filter (odd, 3 or more): those within `LEAD_MEDIAN_HALF_S` either side at
+    the frame rate `times` were taken at (30 fps when not given)."""
+    steps = np.diff(times[np.isfinite(times)]) if times is not None else np.empty(0)
+    step = float(np.median(steps)) if steps.size and np.median(steps) > 0 else 1 / 30
+    return 2 * max(1, int(round(LEAD_MEDIAN_HALF_S / step))) + 1  # at least 3: one glitched frame is always dropped
+
+
+def lead_series(values: np.ndarray, against: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
     """How far `values` runs ahead of `against` on the way back, per frame (NaN where not judged).
 
     The way back starts where `against` is furthest from where the rep ended (the bottom of a
     deadlift for the hip angle). On it, each metric is scaled to its own range there, 0 where it
     starts and 1 where it ends up, so the camera's foreshortening and the person's own range drop
     out; the lead is the difference (+0.3: the knees a third of their way further than the hips).
-    All NaN when either metric hardly moves or too few frames see both.
+    All NaN when either metric hardly moves or too few frames see both. `times`: the frames' times, for
+    the median filter's width (`median_window`).
     """
     out = np.full(values.size, np.nan)
     seen = np.flatnonzero(np.isfinite(against))
@@ -94,7 +107,8 @@ def lead_series(values: np.ndarray, against: np.ndarray) -> np.ndarray:
     bottom = int(np.argmax(np.abs(against[seen] - against[seen[-1]])))
     back = slice(int(seen[bottom]), values.size)
     progress = []
-    for series in (_median_filtered(values[back]), _median_filtered(against[back])):
+    frames = median_window(times)
+    for series in (_median_filtered(values[back], frames), _median_filtered(against[back], frames)):
         finite = series[np.isfinite(series)]
         if finite.size < LEAD_MIN_FRAMES or np.ptp(finite) < LEAD_MIN_RANGE:
             return out
@@ -220,10 +234,11 @@ class CueBook:
             if cue.when is not CueTiming.REP_END or view_reason(cue, view) is not None:
                 continue
             values = np.asarray(series.get(cue.condition.metric, ()), dtype=float)
+            frame_t = np.asarray(times if times is not None else [], dtype=float)
             if cue.against is not None:
                 against = np.asarray(series.get(cue.against, ()), dtype=float)
-                values = lead_series(values, against) if against.size == values.size else np.full(values.size, np.nan)
-            frame_t = np.asarray(times if times is not None else [], dtype=float)
+                values = (lead_series(values, against, frame_t if frame_t.size == values.size else None)
+                          if against.size == values.size else np.full(values.size, np.nan))
             keep = np.isfinite(values)
             if cue.during is During.TARGET:
                 mask = np.asarray(at_target, dtype=bool)

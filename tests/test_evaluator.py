@@ -212,6 +212,24 @@ def test_one_glitched_frame_does_not_rescale_a_reps_lead():
     assert np.nanmean(lead_series(together, hip)) == pytest.approx(0, abs=0.03)
 
 
+def test_a_reps_lead_does_not_depend_on_the_cameras_frame_rate():
+    """The median filter before the lead spans a time, not a number of frames. Where the bar hides the
+    knees from the floor until it has passed them, the filter fills their first readings in earlier, by up
+    to half its width: 5 frames of a 7.5 fps camera moved the knees 0.27 s ahead (a good real barbell pull
+    read 0.16 at 30 fps and 0.30, a hips-first call, replayed at 7.5 fps)."""
+    from formcoach.cues import lead_series, median_window
+
+    assert [median_window(np.arange(10) / fps) for fps in (60, 30, 15, 10, 7.5)] == [9, 5, 3, 3, 3]
+    assert median_window(None) == 5
+    t = np.arange(0, 2.4, 1 / 30)
+    up = np.clip((t - 0.6) / 1.2, 0, 1)  # at the floor until 0.6 s, then 1.2 s up
+    hip, knee = 60 + 110 * up, 95 + 80 * up  # hips and knees rise together
+    knee[(up < 0.7) & (t > 0.3)] = np.nan  # hidden behind the bar until 70 % of the way up
+    at_30 = np.nanmean(lead_series(knee, hip, t))
+    for k in (2, 3, 4):  # the same pull filmed at 15, 10, 7.5 fps
+        assert np.nanmean(lead_series(knee[::k], hip[::k], t[::k])) == pytest.approx(at_30, abs=0.02), k
+
+
 def _heel_spec():
     from formcoach.specs import parse_spec
 
