@@ -37,9 +37,11 @@ LEARNING = "learning your back's starting shape first: {ask}"
 #: What the person is asked to do while the baseline is learned, unless the spec's `baseline.ask` says.
 ASK = "hold the start position for a moment"
 NO_OUTLINE = "back outline not found"
-#: Upright frames kept to measure how steady the back outline is (30 s at 30 fps: the whole set
-#: up to now, so a brief still moment does not make a wobbly outline trustworthy again).
-SPREAD_FRAMES = 900
+#: Seconds' worth of upright frames kept to measure how steady the back outline is (the whole set up
+#: to now, so a brief still moment does not make a wobbly outline trustworthy again).
+SPREAD_S = 30.0
+#: The camera's frame interval assumed until two upright frames have been seen (30 fps).
+DEFAULT_INTERVAL_S = 1 / 30
 
 
 class Keep(Choice):
@@ -55,14 +57,16 @@ class BaselineRule:
 
     metric: str
     max: float
-    frames: int = 15  # upright frames whose median is the reference
+    seconds: float = 0.5  # of upright frames, whose median is the reference (15 frames at 30 fps)
     keep: Keep = Keep.LATEST
     max_spread: float | None = None  # not judged while the upright outline's IQR is larger (torso lengths)
     ask: str = ASK  # what to do so the reference can be learned ("stand tall for a moment before the first pull")
 
     @classmethod
     def parse(cls, r: Reader) -> BaselineRule:
-        rule = cls(metric=r.str("metric"), max=r.num("max"), frames=r.int("frames", default_of(cls, "frames"), minimum=1),
+        if r.has("frames"):
+            r.fail("replaced by `seconds`, the same time at any frame rate (15 frames at 30 fps: seconds: 0.5)", "frames")
+        rule = cls(metric=r.str("metric"), max=r.num("max"), seconds=r.seconds("seconds", default_of(cls, "seconds"), positive=True),
                    keep=r.choice("keep", Keep, default_of(cls, "keep")),
                    max_spread=r.num("max_spread", default_of(cls, "max_spread"), positive=True),
                    ask=r.str("ask", default_of(cls, "ask")))
@@ -71,23 +75,42 @@ class BaselineRule:
 
 
 class Baseline:
-    """Median of a value over `frames` frames in which a condition held.
+    """Median of a value over `seconds` of frames in which a condition held.
 
     By default rolling (`keep="latest"`): the reference is how the person stood just before this
     rep (arms placed, stance settled), not while they were still walking in. With `keep="first"`
     it freezes once full: the set-up position, for movements that never return to neutral
     between reps (cat-cow swings through it).
+
+    A time, counted in frames at the camera's frame interval (the spacing of the frames offered):
+    a frame count of a 30 fps camera spans twice the time at 15 fps, and took in the first move of
+    a cat-cow set (rendered cat_cow_shallow replayed at 15 fps: its reference shifted, no shallow
+    cat was seen).
     """
 
-    def __init__(self, frames: int, keep: Keep = Keep.LATEST) -> None:
-        self.frames = frames
+    def __init__(self, seconds: float, keep: Keep = Keep.LATEST) -> None:
+        self.seconds = seconds
         self.frozen = keep is Keep.FIRST
-        self.values: deque[float] = deque(maxlen=frames)
-        self.recent: deque[float] = deque(maxlen=max(frames, SPREAD_FRAMES))
+        self.values: deque[float] = deque()
+        self.recent: deque[float] = deque()  # the last SPREAD_S seconds' worth of upright values
+        self._steps: deque[float] = deque(maxlen=9)  # spacings of the latest frames offered
+        self._last_t: float | None = None
+
+    @property
+    def frames(self) -> int:
+        """Frames that make `seconds` at the camera's frame interval (at least 3)."""
+        return self._count(self.seconds)
+
+    def _count(self, seconds: float) -> int:
+        step = float(np.median(self._steps)) if self._steps else DEFAULT_INTERVAL_S
+        return max(3, round(seconds / step)) if step > 0 else 3
 
     @property
     def value(self) -> float:
-        return float(np.median(self.values)) if len(self.values) >= self.frames else NAN
+        frames = self.frames
+        if len(self.values) < frames:
+            return NAN
+        return float(np.median(list(self.values)[:frames] if self.frozen else list(self.values)[-frames:]))
 
     @property
     def spread(self) -> float:
@@ -97,19 +120,27 @@ class Baseline:
         q1, q3 = np.percentile(self.recent, [25, 75])
         return float(q3 - q1)
 
-    def offer(self, value: float) -> None:
+    def offer(self, value: float, t: float) -> None:
         if value != value:
             return
+        if self._last_t is not None and t > self._last_t:
+            self._steps.append(t - self._last_t)
+        self._last_t = t
         self.recent.append(value)
-        if not (self.frozen and len(self.values) >= self.frames):
+        frames = self.frames
+        while len(self.recent) > max(frames, self._count(SPREAD_S)):
+            self.recent.popleft()
+        if not (self.frozen and len(self.values) >= frames):
             self.values.append(value)
+            while not self.frozen and len(self.values) > frames:
+                self.values.popleft()
 
 
 class CurvatureState:
     """A back_curvature metric's history: its baseline, and why the last frame was not judged."""
 
     def __init__(self, rule: BaselineRule | None) -> None:
-        self.baseline = Baseline(rule.frames, rule.keep) if rule is not None else None
+        self.baseline = Baseline(rule.seconds, rule.keep) if rule is not None else None
         self.learning = LEARNING.format(ask=rule.ask if rule is not None else ASK)
         self.reason: str | None = None
 
@@ -167,7 +198,7 @@ class BackCurvature(PointKind):
             return sagitta
         reference = s.done.get(rule.metric, NAN)
         if reference == reference and reference <= rule.max:
-            baseline.offer(sagitta)
+            baseline.offer(sagitta, frame.t)
         if rule.max_spread is not None and baseline.spread > rule.max_spread:
             state.reason = OUTLINE_UNSTEADY  # the outline only where it is clean
             return NAN

@@ -315,7 +315,7 @@ def documented_defaults() -> list[tuple[str, Any, str]]:
     rows += [(f"metrics.*.{key}", default_of(MetricSpec, key), "") for key in ("side", "smooth_frames")]
     for kind in KINDS.values():
         rows += [(f"metrics.*.{key}", default_of(kind, name), kind.key) for key, name in kind.options.items()]
-    rows += [(f"metrics.*.baseline.{key}", default_of(BaselineRule, key), "back_curvature") for key in ("frames", "keep", "ask")]
+    rows += [(f"metrics.*.baseline.{key}", default_of(BaselineRule, key), "back_curvature") for key in ("seconds", "keep", "ask")]
     rows += [("metrics.*.baseline.max_spread", default_of(BaselineRule, "max_spread"), "back_curvature: no limit")]
     rows += [(f"reps.{key}", default_of(RepRule, key), "") for key in ("min_duration_s", "max_gap_s", "bridge_gap_s", "adapt_start",
                                                                        "start_above_picture")]

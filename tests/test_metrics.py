@@ -63,7 +63,7 @@ def test_facing_from_the_head_traces_the_back_on_all_fours(facing_right: bool):
 
 def test_first_frames_baseline_freezes_the_set_up_shape():
     spec = {"back_curvature": ["hip", "shoulder"], "facing": "head",
-            "baseline": {"metric": "trunk", "max": 30, "frames": 5, "keep": "first"}}
+            "baseline": {"metric": "trunk", "max": 30, "seconds": 5 / 30, "keep": "first"}}
     frozen, rolling = bank(spec), bank({**spec, "baseline": {**spec["baseline"], "keep": "latest"}})
     frames = [quadruped(i / 30, 6.0) for i in range(5)] + [quadruped((5 + i) / 30, 26.0) for i in range(10)]
     for f in frames:
@@ -106,7 +106,7 @@ def test_baseline_is_optional_and_parsed_with_its_keep_mode():
 def test_while_learning_the_baseline_the_user_is_told_what_to_do():
     """A deadlift set that starts at the floor never shows the upright back: "hold the start position"
     would ask for the bar on the floor, so the spec says what the reference needs (`baseline.ask`)."""
-    rule = {"metric": "trunk", "max": 30, "frames": 5}
+    rule = {"metric": "trunk", "max": 30, "seconds": 5 / 30}
     told = bank({"back_curvature": ["hip", "shoulder"], "baseline": {**rule, "ask": "stand tall for a moment first"}})
     generic = bank({"back_curvature": ["hip", "shoulder"], "baseline": rule})
     first = quadruped(0.0, 0.0)  # one frame of the five the reference needs
@@ -116,6 +116,26 @@ def test_while_learning_the_baseline_the_user_is_told_what_to_do():
     assert generic.why_nan("back", first, "left").endswith("hold the start position for a moment")
     with pytest.raises(SpecError, match="ask"):
         bank({"back_curvature": ["hip", "shoulder"], "baseline": {**rule, "ask": ""}})
+
+
+@pytest.mark.parametrize("fps", [30, 15, 7.5])
+def test_the_set_up_reference_is_the_same_time_at_any_frame_rate(fps: float):
+    """`keep: first` freezes on the first half second: 15 frames at 30 fps, 8 at 15, 4 at 7.5. A count of
+    frames took a second of a 15 fps camera and the cat that followed into the reference (rendered
+    cat_cow_shallow replayed at 15 fps: no shallow cat was seen)."""
+    spec = {"back_curvature": ["hip", "shoulder"], "facing": "head",
+            "baseline": {"metric": "trunk", "max": 30, "seconds": 0.5, "keep": "first"}}
+    b = bank(spec)
+    times = np.arange(0, 2.0, 1 / fps)
+    values = [b.update(quadruped(t, 6.0 if t < 0.55 else 26.0), "left")["back"] for t in times]
+    ready = [t for t, v in zip(times, values) if np.isfinite(v)]
+    assert ready[0] == pytest.approx(0.5, abs=1 / fps)  # judged from half a second on, whatever the rate
+    assert values[-1] == pytest.approx(4 * 20.0 / 200 * 0.7**2 / 6, abs=0.003)  # against the set-up back only
+
+
+def test_a_baseline_in_frames_is_told_to_use_seconds():
+    with pytest.raises(SpecError, match="replaced by `seconds`"):
+        bank({"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 30, "frames": 15}})
 
 
 def _knee_bank(symmetric: bool) -> MetricBank:

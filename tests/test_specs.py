@@ -167,7 +167,7 @@ def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
         "metrics.*.space inclination": m["trunk"].kind.space, "metrics.*.normalize distance": m["gap"].kind.normalize,
         "metrics.*.axis offset": m["chin"].kind.axis, "metrics.*.normalize offset": m["chin"].kind.normalize,
         "metrics.*.facing offset": m["chin"].kind.facing, "metrics.*.facing back_curvature": m["back"].kind.facing,
-        "metrics.*.baseline.frames back_curvature": back.frames, "metrics.*.baseline.keep back_curvature": back.keep,
+        "metrics.*.baseline.seconds back_curvature": back.seconds, "metrics.*.baseline.keep back_curvature": back.keep,
         "metrics.*.baseline.ask back_curvature": back.ask,
         "metrics.*.baseline.max_spread back_curvature: no limit": back.max_spread,
         "reps.min_duration_s": rule.min_duration_s, "reps.max_gap_s": rule.max_gap_s, "reps.bridge_gap_s": rule.bridge_gap_s,

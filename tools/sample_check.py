@@ -1,6 +1,6 @@
 """Run the pipeline on the rendered samples and compare with their ground-truth sidecars.
 
-    .venv/bin/python tools/sample_check.py [NAME ...] [--out DIR] [--replay] [--pose-backend tasks]
+    .venv/bin/python tools/sample_check.py [NAME ...] [--out DIR] [--replay [--every K]] [--pose-backend tasks]
 
 Prints the end-to-end table (clip, expected vs got reps / partials / holds / faults) used in issue
 notes; the e2e tests call `analyse_clip` and `problems` from here so both judge the same way.
@@ -160,7 +160,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write annotated videos and reports here")
     parser.add_argument("--replay", action="store_true", help="replay the committed landmark caches (no model)")
     parser.add_argument("--pose-backend", choices=("auto", "legacy", "tasks"), help="pose model API of the real runs")
+    parser.add_argument("--every", type=int, default=1, metavar="K",
+                        help="with --replay: keep every K-th frame at its own time (a camera at 1/K of the frame rate)")
     args = parser.parse_args()
+    if args.every < 1 or (args.every > 1 and not args.replay):
+        parser.error("--every needs --replay and a K of 1 or more")
     if args.pose_backend:
         os.environ["FORMCOACH_POSE_BACKEND"] = args.pose_backend
     names = args.names or [p.stem for p in sidecars()]
@@ -169,7 +173,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|---|")
     failures = 0
     for name in names:
-        r = replay_clip(name) if args.replay else analyse_clip(name, args.out)
+        r = replay_clip(name, load_cached(name).every(args.every)) if args.replay else analyse_clip(name, args.out)
         t, g = r.sidecar, r.report
         bad = problems(r)
         failures += bool(bad)
