@@ -443,8 +443,12 @@ def summary_text(record: SessionRecord) -> str:
         lines.append("  nobody was seen: check that your whole body is in the picture and the room is lit")
     if not doc["view_ok"]:
         wanted = " or ".join(record.spec.views)
-        lines.append(f"  warning: the camera saw you mostly from the {doc['view']}; {record.spec.name} is checked from the "
-                     f"{wanted}: counts and checks may be wrong")
+        if record.spec.counts_in_any_view:  # 3-D counts: only the cues that need the view are affected, each listed below
+            lines.append(f"  note: the camera saw you mostly from the {doc['view']}: reps and holds are measured from any "
+                         f"angle, but the checks that need the {wanted} view were not judged")
+        else:
+            lines.append(f"  warning: the camera saw you mostly from the {doc['view']}; {record.spec.name} is checked from the "
+                         f"{wanted}: counts and checks may be wrong")
     if record.spec.reps is not None:
         lines.append(f"  reps: {len(record.reps)}" + (f"  (+{len(record.partial_reps)} partial, not counted)" if record.partial_reps else ""))
         conf = record.count_confidence

@@ -192,6 +192,14 @@ class ExerciseSpec:
         return any(m.kind.needs_mask for m in self.metrics.values())
 
     @property
+    def counts_in_any_view(self) -> bool:
+        """Reps and holds are measured in 3-D only (world landmarks: the rep metric, its fallback, the hold
+        posture), so the camera's angle does not change them; the view only decides which cues are judged."""
+        used = [self.reps.rule.metric, *([self.reps.fallback.metric] if self.reps.fallback else [])] if self.reps else []
+        used += [c.metric for c in self.hold.posture] if self.hold is not None else []
+        return bool(used) and all(self.metrics[m].kind.three_d for m in used)
+
+    @property
     def primary_metric(self) -> str | None:
         if self.reps is not None:
             return self.reps.rule.metric
