@@ -63,11 +63,14 @@ def image_stats(image_bgr: np.ndarray, step: int = 8) -> ImageStats:
 
 @dataclass(frozen=True, slots=True)
 class SetupProblem:
-    """One thing to fix. `message` is what the user is told; `parts` names the body parts concerned."""
+    """One thing to fix. `message` is what the user is told; `parts` names the body parts concerned;
+    `blocks`: counting waits until it is fixed (a wrong view does not hold up a spec that counts in 3-D:
+    there the view only decides which form checks can be made)."""
 
     code: ProblemCode
     message: str
     parts: tuple[str, ...] = ()
+    blocks: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +202,12 @@ class SetupCheck:
         side = self.sides.update(frame)
         seen = self._problems(frame, stats, view, side)
         shown = self._debounce.update(t, seen)
-        if seen or frame is None:
+        if any(p.blocks for p in seen) or frame is None:
             self._good_since = None
         elif self._good_since is None:
             self._good_since = t
         good_for = 0.0 if self._good_since is None else t - self._good_since
-        if shown:
+        if any(p.blocks for p in shown):
             self._ready = False
         elif good_for >= self.config.stable_s - 1e-9:
             self._ready = True
@@ -266,6 +269,14 @@ class SetupCheck:
         return problems
 
     def _view_problem(self, view: str | None, side: str) -> SetupProblem | None:
+        problem = self._turn(view, side)
+        if problem is None or not self.spec.counts_in_any_view:
+            return problem
+        advice = "For the form checks, " + problem.message[0].lower() + problem.message[1:]
+        return SetupProblem(problem.code, advice, problem.parts, blocks=False)  # reps count from here too
+
+    def _turn(self, view: str | None, side: str) -> SetupProblem | None:
+        """Which way to turn for the spec's views (None: the view is right, or not known yet)."""
         wanted = self.spec.views
         if view is None or view in wanted:
             return None

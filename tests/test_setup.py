@@ -108,9 +108,9 @@ def test_flickering_problem_is_shown_steadily_and_cleared_once():
 @pytest.mark.parametrize(
     "exercise, changes, make, code, message",
     [
-        ("wall_squat", {}, front, ProblemCode.WRONG_VIEW, "Turn sideways, so your side faces the camera"),
-        ("wall_squat", {"side": "left"}, front, ProblemCode.WRONG_VIEW, "Turn so your left side faces the camera"),
-        ("wall_squat", {}, oblique, ProblemCode.WRONG_VIEW, "Turn a little more, so your left side faces the camera"),
+        ("hip_hinge", {}, front, ProblemCode.WRONG_VIEW, "Turn sideways, so your side faces the camera"),
+        ("hip_hinge", {"side": "left"}, front, ProblemCode.WRONG_VIEW, "Turn so your left side faces the camera"),
+        ("hip_hinge", {}, oblique, ProblemCode.WRONG_VIEW, "Turn a little more, so your left side faces the camera"),
         ("pull_up", {"views": ("front",)}, side, ProblemCode.WRONG_VIEW, "Face the camera"),
         ("wall_squat", {}, lambda t: side(t, floor_y=520.0), ProblemCode.OUT_OF_FRAME, "Step back: your feet are out of the picture"),
         ("pull_up", {}, lambda t: side(t, floor_y=330.0), ProblemCode.OUT_OF_FRAME, "Step back: your head is out of the picture"),
@@ -127,6 +127,17 @@ def test_problem_and_message(exercise, changes, make, code, message):
     assert last.message == message
     assert not any(s.ready for s in states)
     assert not states[0].problems  # debounced: nothing shown on the first frame
+
+
+@pytest.mark.parametrize("make", [front, oblique])
+def test_a_wrong_view_does_not_hold_up_a_spec_that_counts_in_3d(make):
+    """A wall sit or a deadlift is counted and timed in 3-D, from any angle: the view only decides which
+    form checks can be made. The user is told how to turn for them, and counting starts anyway."""
+    states = run(SetupCheck(spec("wall_squat")), make, 3.0)
+    assert [p.code for p in states[-1].problems] == [ProblemCode.WRONG_VIEW]
+    assert states[-1].message.startswith("For the form checks, turn ")
+    assert states[-1].ready
+    assert not run(SetupCheck(spec("hip_hinge")), make, 3.0)[-1].ready  # counted on a 2-D angle: it waits
 
 
 def test_right_view_and_whole_body_give_no_problem_for_a_two_view_spec():
