@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from formcoach.consumer import Consumer
+from formcoach.consumers import MIN_ANALYSED_FPS
 from formcoach.pose import PoseEstimator
 from formcoach.session import EndReason, SessionRecord, run_session
 from formcoach.specs import ExerciseSpec
@@ -18,8 +19,6 @@ from formcoach.workout import GO, wait_for_setup
 if TYPE_CHECKING:
     from formcoach.sources import Source  # not at run time: it loads cv2
 
-#: Share of the camera's frames skipped above which the report warns that counts may be wrong.
-DROPPED_REPORT_SHARE = 1 / 3
 
 
 def run_live(source: Source, estimator: PoseEstimator, spec: ExerciseSpec, consumers: Sequence[Consumer], *,
@@ -45,10 +44,14 @@ def finish_live_record(record: SessionRecord, source: Source) -> None:
 
 
 def dropped_warning(record: SessionRecord) -> list[str]:
-    """Live analysis that fell far behind the camera: the counts may be wrong, and the report says so."""
+    """Live analysis that fell so far behind the camera that fewer than `MIN_ANALYSED_FPS` frames per second
+    were analysed: the counts may be wrong, and the report says so."""
     seen = record.frames_total + record.frames_dropped
-    if seen and record.frames_dropped / seen > DROPPED_REPORT_SHARE:
-        return [f"analysis fell behind the camera: {record.frames_dropped} of {seen} frames "
-                f"({record.frames_dropped / seen:.0%}) were skipped; counts and times may be wrong "
-                "(use a lower camera resolution or a faster computer)"]
-    return []
+    if not record.frames_dropped or record.duration_s <= 0:
+        return []
+    rate = record.frames_total / record.duration_s
+    if rate >= MIN_ANALYSED_FPS:
+        return []
+    return [f"analysis fell behind the camera: {rate:.0f} frames per second analysed ({record.frames_dropped} of "
+            f"{seen} frames skipped); below {MIN_ANALYSED_FPS:.0f} counts and times may be wrong "
+            "(use a lower camera resolution or a faster computer)"]

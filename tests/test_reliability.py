@@ -408,13 +408,21 @@ def test_interrupted_analyze_exits_130_and_says_so(clip, tmp_path, capsys, monke
     assert doc["ended_by"] == "interrupted (SIGINT)" and not doc["faults"]
 
 
-def test_heavy_frame_dropping_is_reported():
+def test_too_few_frames_analysed_per_second_is_reported():
+    """The rate analysed decides, not the share skipped: a 60 fps camera analysed at 35 fps skips 42 % of
+    its frames and is counted as well as a 30 fps one (every real clip replayed at 15 fps is)."""
     from formcoach.live import dropped_warning
     from formcoach.session import SessionRecord
 
-    record = SessionRecord(spec=get_spec("wall_squat"), source="cam", fps=30, frames_total=28, frames_dropped=362)
-    assert "362 of 390 frames" in dropped_warning(record)[0]
-    assert dropped_warning(SessionRecord(spec=record.spec, source="cam", fps=30, frames_total=380, frames_dropped=10)) == []
+    def record(fps: float, analysed: int, dropped: int, seconds: float = 13.0) -> SessionRecord:
+        return SessionRecord(spec=get_spec("wall_squat"), source="cam", fps=fps, frames_total=analysed,
+                             frames_dropped=dropped, duration_s=seconds)
+
+    slow = dropped_warning(record(30, 28, 362))
+    assert slow and "2 frames per second analysed (362 of 390 frames skipped)" in slow[0]
+    assert dropped_warning(record(30, 380, 10)) == []
+    assert dropped_warning(record(60, 455, 325)) == []  # 35 fps analysed of 60: 42 % skipped, nothing lost
+    assert dropped_warning(record(30, 130, 260)) != []  # 10 fps analysed
 
 
 def test_unreadable_video_says_permission_not_corrupt(tmp_path, monkeypatch):
