@@ -242,6 +242,8 @@ class SetupCheck:
         out_parts: list[str] = []
         hidden_parts: list[str] = []
         edges: set[str] = set()
+        counting = needed_points(self.spec, side, counting_metrics(self.spec))
+        for_checks: list[str] = []  # parts only form checks need: reps and holds are measured without them
         for need in needed_points(self.spec, side):
             pts = frame.xy[list(need.landmarks)]  # (k, 2) pixels
             finite = np.all(np.isfinite(pts), axis=1)
@@ -250,6 +252,9 @@ class SetupCheck:
             if np.any(inside & visible):
                 continue
             word = _PART_WORDS.get(need.part, need.part.replace("_", " "))
+            if need not in counting:
+                for_checks.append(word)
+                continue
             if np.any(finite & ~inside):
                 out_parts.append(word)
                 for p in pts[finite & ~inside]:
@@ -266,6 +271,10 @@ class SetupCheck:
         if hidden_parts:
             parts = _name_parts(hidden_parts)
             problems.append(SetupProblem(ProblemCode.HIDDEN, f"I can't see your {_join(parts)}: clear the view", parts))
+        if for_checks and not problems:  # a plate hiding the feet of a deadlift: counted anyway, some checks not
+            parts = _name_parts(for_checks)
+            problems.append(SetupProblem(ProblemCode.HIDDEN, f"For the form checks, I need to see your {_join(parts)}",
+                                         parts, blocks=False))
         return problems
 
     def _view_problem(self, view: str | None, side: str) -> SetupProblem | None:
@@ -300,8 +309,26 @@ class SetupCheck:
         return SetupProblem(ProblemCode.WRONG_VIEW, "Turn halfway towards the camera", (view,))
 
 
-def needed_points(spec: ExerciseSpec, side: str) -> list[_Need]:
-    """The body points the spec's landmark metrics use, resolved for the near `side`.
+def counting_metrics(spec: ExerciseSpec) -> set[str]:
+    """The metrics reps and holds are measured on (the rep metric, its fallback, the conditions of its start
+    zone, the hold posture), with those they are computed from."""
+    names: list[str] = []
+    if spec.reps is not None:
+        names += [spec.reps.rule.metric, *([spec.reps.fallback.metric] if spec.reps.fallback else [])]
+        names += [c.metric for c in spec.reps.start_requires]
+    if spec.hold is not None:
+        names += [c.metric for c in spec.hold.posture]
+    found: set[str] = set()
+    while names:
+        name = names.pop()
+        if name not in found:
+            found.add(name)
+            names += list(spec.metrics[name].kind.refs)
+    return found
+
+
+def needed_points(spec: ExerciseSpec, side: str, metrics: set[str] | None = None) -> list[_Need]:
+    """The body points the spec's landmark metrics use (or those of `metrics`), resolved for the near `side`.
 
     Metrics that average or pick between sides (`mean`, `max`, `min`, `pick`) and midpoints
     (`mid_hip`) are satisfied by either side.
@@ -309,6 +336,8 @@ def needed_points(spec: ExerciseSpec, side: str) -> list[_Need]:
     needs: dict[tuple[str, tuple[Landmark, ...]], _Need] = {}
     near = Side(side)
     for m in spec.metrics.values():
+        if metrics is not None and m.name not in metrics:
+            continue
         metric_side = side_for(m.side, near)  # None: either side will do
         for name in m.points:
             lms = name.needed(metric_side or near, either=metric_side is None)

@@ -140,6 +140,18 @@ def test_a_wrong_view_does_not_hold_up_a_spec_that_counts_in_3d(make):
     assert not run(SetupCheck(spec("hip_hinge")), make, 3.0)[-1].ready  # counted on a 2-D angle: it waits
 
 
+def test_a_part_only_the_form_checks_need_does_not_hold_up_counting():
+    """A barbell plate hides a deadlifter's feet: the deadlift is counted on the hip angle (shoulder, hip,
+    knee), so counting starts, and the user is told the checks that need the feet. A wall sit is timed on
+    the knee angle, which needs the ankle: it waits until the feet can be seen."""
+    hidden_feet = lambda t: with_visibility(side(t), Landmark.LEFT_ANKLE, 0.2)  # noqa: E731
+    deadlift = run(SetupCheck(spec("deadlift")), hidden_feet, 3.0)
+    assert [(p.code, p.blocks) for p in deadlift[-1].problems] == [(ProblemCode.HIDDEN, False)]
+    assert deadlift[-1].message == "For the form checks, I need to see your feet" and deadlift[-1].ready
+    wall_sit = run(SetupCheck(spec("wall_squat")), hidden_feet, 3.0)
+    assert wall_sit[-1].message == "I can't see your feet: clear the view" and not wall_sit[-1].ready
+
+
 def test_right_view_and_whole_body_give_no_problem_for_a_two_view_spec():
     for make in (side, front):
         assert not run(SetupCheck(spec("pull_up")), make, 2.0)[-1].problems
