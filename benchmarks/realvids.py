@@ -30,6 +30,7 @@ angle on the more visible side, two fixed thresholds, no smoothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import math
 import os
@@ -46,9 +47,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from formcoach.core import UNCHECKED_MIN_S  # noqa: E402
 from formcoach.errors import FormcoachError  # noqa: E402
 from formcoach.landmarks import LandmarkTrack, PoseOptions, cached_track  # noqa: E402
+from formcoach.report_common import unchecked_cues  # noqa: E402
 from formcoach.skeleton import Landmark  # noqa: E402
 from formcoach.specs import get_spec  # noqa: E402
 
@@ -283,7 +284,7 @@ class ClipScore:
     confidence: str = ""
     faults: set[str] = field(default_factory=set)
     expected: set[str] = field(default_factory=set)
-    not_judged: dict[str, str] = field(default_factory=dict)  # cue -> reason, for cues left unjudged UNCHECKED_MIN_S or more
+    not_judged: set[str] = field(default_factory=set)  # cues left unjudged long enough for the report to say so
     holds: list[tuple[float, float]] = field(default_factory=list)
     hold_label: tuple[float, float] | None = None
     views_seen: str = ""
@@ -328,7 +329,7 @@ def score_clip(row: dict[str, str], as_exercise: str | None = None, every: int =
     score.partials = len(record.partial_reps)
     score.ref = reference_count(track, spec.id)
     score.faults = {f.cue for f in record.faults}
-    score.not_judged = unchecked(record.not_judged)
+    score.not_judged = set(unchecked_cues({"not_judged": [dataclasses.asdict(n) for n in record.not_judged]}))
     score.holds = [(h.start_s, h.end_s) for h in record.holds]
     conf = record.count_confidence
     score.confidence = "" if conf is None else (conf.level.value if conf.level.value == "high" else f"low ({conf.cycles})")
@@ -378,19 +379,6 @@ def false_alarms(scores: list[ClipScore]) -> tuple[list[ClipScore], list[ClipSco
     """(good-form clips, those that raised a fault)."""
     good = [s for s in scores if GOOD_FORM.match(s.form.strip())]
     return good, [s for s in good if s.faults]
-
-
-def unchecked(not_judged: list) -> dict[str, str]:
-    """Cue -> its longest reason, for the cues not judged for UNCHECKED_MIN_S or more in all: the report's
-    own "not every check could be made". (A cue judged on the rep, unjudged for a few frames where an
-    ankle was hidden, was judged: if it was not raised, it was missed, not "not judged".)"""
-    seconds: dict[str, float] = {}
-    longest: dict[str, tuple[float, str]] = {}
-    for n in not_judged:
-        seconds[n.cue] = seconds.get(n.cue, 0.0) + n.seconds
-        if n.seconds >= longest.get(n.cue, (-1.0, ""))[0]:
-            longest[n.cue] = (n.seconds, n.reason)
-    return {cue: longest[cue][1] for cue, s in seconds.items() if s >= UNCHECKED_MIN_S}
 
 
 def flawed_called_clean(scores: list[ClipScore]) -> tuple[list[ClipScore], list[ClipScore]]:

@@ -94,6 +94,7 @@ class Baseline:
         self.values: deque[float] = deque()
         self.recent: deque[float] = deque()  # the last SPREAD_S seconds' worth of upright values
         self._steps: deque[float] = deque(maxlen=9)  # spacings of the latest frames offered
+        self._step = DEFAULT_INTERVAL_S  # their median: the camera's frame interval
         self._last_t: float | None = None
 
     @property
@@ -102,8 +103,7 @@ class Baseline:
         return self._count(self.seconds)
 
     def _count(self, seconds: float) -> int:
-        step = float(np.median(self._steps)) if self._steps else DEFAULT_INTERVAL_S
-        return max(3, round(seconds / step)) if step > 0 else 3
+        return max(3, round(seconds / self._step))
 
     @property
     def value(self) -> float:
@@ -125,6 +125,7 @@ class Baseline:
             return
         if self._last_t is not None and t > self._last_t:
             self._steps.append(t - self._last_t)
+            self._step = float(np.median(self._steps))
         self._last_t = t
         self.recent.append(value)
         frames = self.frames

@@ -183,6 +183,7 @@ class SetupCheck:
         self.config = config or SetupConfig()
         self.views = ViewTracker()
         self.sides = SideTracker(spec.side)
+        self._counting = spec.counting_metrics  # parts only the other metrics need do not hold up counting
         self.reset()
 
     def reset(self) -> None:
@@ -242,7 +243,7 @@ class SetupCheck:
         out_parts: list[str] = []
         hidden_parts: list[str] = []
         edges: set[str] = set()
-        counting = needed_points(self.spec, side, counting_metrics(self.spec))
+        counting = needed_points(self.spec, side, self._counting)
         for_checks: list[str] = []  # parts only form checks need: reps and holds are measured without them
         for need in needed_points(self.spec, side):
             pts = frame.xy[list(need.landmarks)]  # (k, 2) pixels
@@ -309,25 +310,7 @@ class SetupCheck:
         return SetupProblem(ProblemCode.WRONG_VIEW, "Turn halfway towards the camera", (view,))
 
 
-def counting_metrics(spec: ExerciseSpec) -> set[str]:
-    """The metrics reps and holds are measured on (the rep metric, its fallback, the conditions of its start
-    zone, the hold posture), with those they are computed from."""
-    names: list[str] = []
-    if spec.reps is not None:
-        names += [spec.reps.rule.metric, *([spec.reps.fallback.metric] if spec.reps.fallback else [])]
-        names += [c.metric for c in spec.reps.start_requires]
-    if spec.hold is not None:
-        names += [c.metric for c in spec.hold.posture]
-    found: set[str] = set()
-    while names:
-        name = names.pop()
-        if name not in found:
-            found.add(name)
-            names += list(spec.metrics[name].kind.refs)
-    return found
-
-
-def needed_points(spec: ExerciseSpec, side: str, metrics: set[str] | None = None) -> list[_Need]:
+def needed_points(spec: ExerciseSpec, side: str, metrics: frozenset[str] | None = None) -> list[_Need]:
     """The body points the spec's landmark metrics use (or those of `metrics`), resolved for the near `side`.
 
     Metrics that average or pick between sides (`mean`, `max`, `min`, `pick`) and midpoints

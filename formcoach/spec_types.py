@@ -192,11 +192,28 @@ class ExerciseSpec:
         return any(m.kind.needs_mask for m in self.metrics.values())
 
     @property
+    def counting_metrics(self) -> frozenset[str]:
+        """The metrics reps and holds are measured on (the rep metric, its fallback, the conditions of its
+        start zone, the hold posture), with those they are computed from."""
+        names: list[str] = []
+        if self.reps is not None:
+            names += [self.reps.rule.metric, *([self.reps.fallback.metric] if self.reps.fallback else [])]
+            names += [c.metric for c in self.reps.start_requires]
+        if self.hold is not None:
+            names += [c.metric for c in self.hold.posture]
+        found: set[str] = set()
+        while names:
+            name = names.pop()
+            if name not in found:
+                found.add(name)
+                names += list(self.metrics[name].kind.refs)
+        return frozenset(found)
+
+    @property
     def counts_in_any_view(self) -> bool:
-        """Reps and holds are measured in 3-D only (world landmarks: the rep metric, its fallback, the hold
-        posture), so the camera's angle does not change them; the view only decides which cues are judged."""
-        used = [self.reps.rule.metric, *([self.reps.fallback.metric] if self.reps.fallback else [])] if self.reps else []
-        used += [c.metric for c in self.hold.posture] if self.hold is not None else []
+        """Reps and holds are measured in 3-D only (world landmarks), so the camera's angle does not change
+        them; the view only decides which cues are judged."""
+        used = self.counting_metrics
         return bool(used) and all(self.metrics[m].kind.three_d for m in used)
 
     @property
