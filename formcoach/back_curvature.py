@@ -32,6 +32,8 @@ ARM_OVER_BACK = 0.0
 ARMS_HIDE_BACK = "your arms hide your back outline: let them hang or cross them on your chest"
 OUTLINE_UNSTEADY = ("the outline of your back wobbles while you stand still (loose clothing, hair or the "
                     "background): back rounding cannot be judged reliably")
+OUTLINE_FLICKERS = ("the outline of your back flickers from frame to frame (dim light, a busy background or loose "
+                    "clothing): back rounding cannot be judged reliably")
 NO_MASK = "needs the segmentation mask"
 LEARNING = "learning your back's starting shape first: {ask}"
 #: What the person is asked to do while the baseline is learned, unless the spec's `baseline.ask` says.
@@ -70,6 +72,23 @@ class BaselineRule:
                    keep=r.choice("keep", Keep, default_of(cls, "keep")),
                    max_spread=r.num("max_spread", default_of(cls, "max_spread"), positive=True),
                    ask=r.str("ask", default_of(cls, "ask")))
+        r.done()
+        return rule
+
+
+@dataclass(frozen=True, slots=True)
+class SteadyRule:
+    """Judged only while the outline holds still: its interquartile range over the last `seconds` must not
+    exceed `max_iqr` (torso lengths). A segmentation that loses the person (a dim room, a busy background)
+    makes the outline jump by a tenth of the torso from one frame to the next; a back that rounds moves it
+    smoothly."""
+
+    max_iqr: float
+    seconds: float = 0.3  # at least 3 frames at the camera's frame interval
+
+    @classmethod
+    def parse(cls, r: Reader) -> SteadyRule:
+        rule = cls(max_iqr=r.num("max_iqr", positive=True), seconds=r.seconds("seconds", default_of(cls, "seconds"), positive=True))
         r.done()
         return rule
 
@@ -140,10 +159,29 @@ class Baseline:
 class CurvatureState:
     """A back_curvature metric's history: its baseline, and why the last frame was not judged."""
 
-    def __init__(self, rule: BaselineRule | None) -> None:
+    def __init__(self, rule: BaselineRule | None, steady: SteadyRule | None = None) -> None:
         self.baseline = Baseline(rule.seconds, rule.keep) if rule is not None else None
         self.learning = LEARNING.format(ask=rule.ask if rule is not None else ASK)
         self.reason: str | None = None
+        self.steady = steady
+        self.recent: deque[tuple[float, float]] = deque()  # (t, raw bulge) over the steady rule's last seconds
+
+    def flickers(self, t: float, sagitta: float) -> bool:
+        """Whether the outline, this frame's included, spread more than the steady rule allows lately."""
+        rule = self.steady
+        if rule is None:
+            return False
+        recent = self.recent
+        if recent and t <= recent[-1][0]:
+            recent.clear()  # a new stream (or a rewind): the last frames were another moment
+        recent.append((t, sagitta))
+        while len(recent) > 3 and recent[0][0] < t - rule.seconds:
+            recent.popleft()
+        finite = [v for _, v in recent if v == v]
+        if len(finite) < 3:
+            return True  # not yet seen to hold still (the first frames, or after the outline was lost)
+        q1, q3 = np.percentile(finite, [25, 75])
+        return float(q3 - q1) > rule.max_iqr
 
     @property
     def ready(self) -> bool:
@@ -163,11 +201,13 @@ class BackCurvature(PointKind):
     options: ClassVar[Mapping[str, str]] = {"facing": "facing"}
     facing: FacingFrom = FacingFrom.FEET  # which side of the outline is the back
     baseline: BaselineRule | None = None
+    steady: SteadyRule | None = None  # not judged while the outline flickers
 
     @classmethod
     def parse(cls, r: Reader) -> BackCurvature:
         baseline = BaselineRule.parse(r.child("baseline", r.raw("baseline"))) if r.has("baseline") else None
-        return cls(point_names(r, cls.key, cls.arity), **read_options(r, cls), baseline=baseline)
+        steady = SteadyRule.parse(r.child("steady", r.raw("steady"))) if r.has("steady") else None
+        return cls(point_names(r, cls.key, cls.arity), **read_options(r, cls), baseline=baseline, steady=steady)
 
     @property
     def unit(self) -> str:
@@ -181,7 +221,7 @@ class BackCurvature(PointKind):
         raise ValueError("a back_curvature metric has no per-side value")
 
     def new_state(self) -> CurvatureState:
-        return CurvatureState(self.baseline)
+        return CurvatureState(self.baseline, self.steady)
 
     def value(self, s: Sample, side: Side, state: CurvatureState) -> float:
         frame = s.frame
@@ -194,6 +234,9 @@ class BackCurvature(PointKind):
             return NAN
         state.reason = None
         sagitta = geometry.outline_sagitta(frame.mask, hip, shoulder, face)
+        if state.flickers(frame.t, sagitta):
+            state.reason = OUTLINE_FLICKERS
+            return NAN
         rule, baseline = self.baseline, state.baseline
         if rule is None or baseline is None:
             return sagitta

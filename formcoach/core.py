@@ -116,6 +116,7 @@ class Rep:
     faults: tuple[str, ...] = ()
     partial_cue: str | None = None  # set on partial reps: why it did not count
     unseen_s: float = 0.0  # seconds of the rep the person was not seen (e.g. a lockout hidden by the plates)
+    too_close: tuple[str, ...] = ()  # rules this rep was too close to call on (`CueUndecided`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,10 @@ class Fault:
 #: A cue not judged for this long in a set (in total) is told to the user: a set with no fault raised is then
 #: "no faults seen, but not every check could be made", not "clean" (a brief occlusion does not count).
 UNCHECKED_MIN_S = 1.0
+
+
+#: Why a rep whose value fell in a rule's unsure band (`CueSpec.unsure_from`) was not judged.
+TOO_CLOSE_TO_CALL = "too close to call on some reps: good and faulty form both measure like this"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +232,19 @@ class CueCleared:
 
 
 @dataclass(frozen=True, slots=True)
+class CueUndecided:
+    """A whole-rep rule whose value fell where good and faulty form both measure (`CueSpec.unsure_from`):
+    not called either way, and the rep's `seconds` count as not judged, with `reason`."""
+
+    t: float
+    cue: str
+    rep: int
+    value: float
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PoseLost:
     t: float
 
@@ -236,7 +254,7 @@ class PoseFound:
     t: float
 
 
-Event = Union[RepCompleted, PartialRep, HoldStarted, HoldEnded, CueRaised, CueCleared, PoseLost, PoseFound]
+Event = Union[RepCompleted, PartialRep, HoldStarted, HoldEnded, CueRaised, CueCleared, CueUndecided, PoseLost, PoseFound]
 
 
 def fault_of(event: Event) -> Fault | None:

@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from formcoach.core import ActiveCue, CueCleared, CueRaised, Event, Fault, RepPhase, View
+from formcoach.core import TOO_CLOSE_TO_CALL, ActiveCue, CueCleared, CueRaised, CueUndecided, Event, Fault, RepPhase, View
 from formcoach.spec_types import Aggregate, CueSpec, CueTiming, During
 
 VIEW_WORDS: dict[str, str] = {View.SIDE: "from the side", View.FRONT: "from the front", View.OBLIQUE: "at an angle"}
@@ -58,6 +58,11 @@ def deviation(cue: CueSpec, value: float) -> float:
     return 0.0
 
 
+#: A whole-rep rule is judged only when its metric was measured on at least this share of the frames it
+#: looks at: the median of a few frames the outline or a joint survived on is not the rep's (a dimmed barbell
+#: pull, shared realvids mv_good_02: 5 of 30 bottom frames kept, a rounded back called on them).
+#: `of: lead` has its own rule: its values exist only on the way back.
+MIN_MEASURED_SHARE = 0.5
 #: `of: lead` is not judged when either metric moves less than this over the way back (metric
 #: units, degrees for angles): a joint that hardly moves has no timing to compare.
 LEAD_MIN_RANGE = 15.0
@@ -228,6 +233,9 @@ class CueBook:
             fault_t: the time a fault is reported at when `times` is not given (default `t`).
             times: per frame of the rep, its source time: the fault is then reported at the
                 frame where the measured value was worst (`worst_index`), the moment it is about.
+        Returns:
+            a `CueRaised` per rule broken, a `CueUndecided` per rule too close to call (its seconds: the rep's,
+            from its first frame in `times` to `t`).
         """
         events: list[Event] = []
         for cue in self.cues:
@@ -239,16 +247,23 @@ class CueBook:
                 against = np.asarray(series.get(cue.against, ()), dtype=float)
                 values = (lead_series(values, against, frame_t if frame_t.size == values.size else None)
                           if against.size == values.size else np.full(values.size, np.nan))
-            keep = np.isfinite(values)
+            scope = np.ones(values.size, dtype=bool)
             if cue.during is During.TARGET:
                 mask = np.asarray(at_target, dtype=bool)
-                keep &= mask[: values.size] if mask.size >= values.size else False
+                scope = mask[: values.size] if mask.size >= values.size else np.zeros(values.size, dtype=bool)
+            keep = np.isfinite(values) & scope
             if frame_t.size != values.size:
                 frame_t = np.full(values.size, np.nan)
             values, frame_t = values[keep], frame_t[keep]
             if values.size == 0:
                 continue
+            if cue.against is None and values.size < MIN_MEASURED_SHARE * np.count_nonzero(scope):
+                continue  # measured on too few of its frames to stand for the rep; their time is already not judged
             value = cue.reduce.of(values)
+            if cue.undecided(value):
+                start = float(times[0]) if times is not None and len(times) else t
+                events.append(CueUndecided(t, cue.id, rep_index, value, max(t - start, 0.0), TOO_CLOSE_TO_CALL))
+                continue
             if cue.condition.holds(value):
                 continue
             worst_t = float(frame_t[worst_index(cue, values)])

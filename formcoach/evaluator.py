@@ -11,7 +11,7 @@ import math
 from typing import Mapping
 
 from formcoach.core import (
-    Event, Fault, FrameResult, HoldEnded, PartialRep, PoseFound, PoseFrame, PoseLost, RepCompleted, RepPhase, Severity, Side,
+    CueUndecided, Event, Fault, FrameResult, HoldEnded, PartialRep, PoseFound, PoseFrame, PoseLost, RepCompleted, RepPhase, Severity, Side,
     View,
 )
 from formcoach.cues import CueBook, CueContext
@@ -213,7 +213,8 @@ class Evaluator:
                 ev.rep.index, t, self._rep_series, self._rep_at_target, view, attempt=self._attempt, fault_t=ev.rep.bottom_s,
                 times=self._rep_times,
             )
-            rep = dataclasses.replace(ev.rep, faults=self.cues.take_attempt_cues(self._attempt))
+            undecided = tuple(e.cue for e in judged if isinstance(e, CueUndecided))
+            rep = dataclasses.replace(ev.rep, faults=self.cues.take_attempt_cues(self._attempt), too_close=undecided)
             return [dataclasses.replace(ev, rep=rep, attempt=self._attempt), *judged]
         if isinstance(ev, PartialRep):
             self.cues.take_attempt_cues(self._attempt)  # they belong to no rep

@@ -42,6 +42,7 @@ def rep_dict(rep: Rep) -> dict[str, Any]:
         "faults": list(rep.faults),
         **({"partial_cue": rep.partial_cue} if rep.partial_cue else {}),
         **({"unseen_s": _num(rep.unseen_s)} if rep.unseen_s > 0 else {}),
+        **({"too_close_to_call": list(rep.too_close)} if rep.too_close else {}),
     }
 
 
@@ -303,7 +304,8 @@ _SUMMARY: dict[str, Any] = {
 _CUE = {"id": str, "when": _OPT_STR, "aggregate": _OPT_STR, "severity": _OPT_STR, **_LIMIT}
 _ITEM: dict[str, dict[str, Any]] = {
     "reps": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "bottom_s": _OPT_NUM, "min": _OPT_NUM,
-             "max": _OPT_NUM, "tempo": (dict, type(None)), "faults": list, "partial_cue": _OPT_STR},
+             "max": _OPT_NUM, "tempo": (dict, type(None)), "faults": list, "partial_cue": _OPT_STR,
+             "too_close_to_call": (list, type(None))},
     "holds": {"index": _OPT_NUM, "start_s": _OPT_NUM, "end_s": _OPT_NUM, "duration_s": _OPT_NUM, "target_s": _OPT_NUM,
               "completed": (bool, type(None)), "broke_because": _OPT_STR},
     "faults": {"cue": _OPT_STR, "message": _OPT_STR, "t_s": _OPT_NUM, "value": _OPT_NUM, "severity": _OPT_STR,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from formcoach import __version__
+from formcoach.core import TOO_CLOSE_TO_CALL
 from formcoach.errors import FormcoachError
 from formcoach.report import write_timeline_csv
 from formcoach.report_common import (
@@ -285,7 +286,10 @@ def _rep_rows(reps: list[dict[str, Any]], unit: str, partial: bool, all_checked:
         faults = list(r.get("faults", []))
         if partial and r.get("partial_cue"):
             faults = [r["partial_cue"], *faults]
-        badges = "".join(f'<span class="badge">{_e(_human(f))}</span>' for f in faults) or clean
+        badges = "".join(f'<span class="badge">{_e(_human(f))}</span>' for f in faults)
+        badges += "".join(f'<span class="badge unsure" title="{_e(TOO_CLOSE_TO_CALL)}">{_e(_human(c))}: too close to call</span>'
+                          for c in r.get("too_close_to_call") or [])
+        badges = badges or clean
         duration = r["end_s"] - r["start_s"] if _finite(r.get("start_s")) and _finite(r.get("end_s")) else None
         rows.append([
             str(r.get("index", "")), _s(r.get("start_s")), _s(r.get("end_s")), _s(duration),
@@ -421,6 +425,7 @@ th{text-align:left;font-weight:600;color:#475569;font-size:12.5px;border-bottom:
 td{border-bottom:1px solid var(--line);padding:6px 8px}td.num,th.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 table.partials td{color:#78350f}
 .badge{display:inline-block;background:#fef2f2;color:#991b1b;border-radius:999px;padding:1px 8px;font-size:12.5px;margin:1px 4px 1px 0}
+.badge.unsure{background:#f1f5f9;color:#475569}
 ol.faults{list-style:none;margin:0;padding:0;display:grid;gap:12px}
 li.fault{display:grid;grid-template-columns:240px minmax(0,1fr);gap:16px;align-items:start;border:1px solid var(--line);border-radius:10px;
 padding:10px}

@@ -19,7 +19,7 @@ import numpy as np
 from formcoach.confidence import CountConfidence, count_confidence
 from formcoach.consumer import Consumer
 from formcoach.core import (
-    Event, Fault, FrameResult, Hold, HoldEnded, NotJudged, PartialRep, PoseFrame, Rep, RepCompleted, fault_of,
+    CueUndecided, Event, Fault, FrameResult, Hold, HoldEnded, NotJudged, PartialRep, PoseFrame, Rep, RepCompleted, fault_of,
 )
 from formcoach.evaluator import Evaluator
 from formcoach.landmarks import LandmarkTrack, TrackBuilder, replay_frames
@@ -201,6 +201,9 @@ class SessionRecorder(Consumer):
                 record.partial_reps.append(ev.rep)
             elif isinstance(ev, HoldEnded):
                 record.holds.append(ev.hold)
+            elif isinstance(ev, CueUndecided):  # a rep too close to call: its time was not judged
+                key = (ev.cue, ev.reason)
+                self._not_judged_s[key] = self._not_judged_s.get(key, 0.0) + ev.seconds
             fault = fault_of(ev)
             if fault is not None:
                 self._faults.append(fault)

@@ -92,11 +92,21 @@ class CueSpec:
     views: tuple[View, ...] = ()  # empty = the spec's views
     short: str = ""  # spoken form (<= 2 s); empty: `say` is spoken
     template: tuple[str, str] = ("", "")  # `say` and `short` as written, with {placeholders} (see render_texts)
+    # for when=rep_end: values between this and the rule's bound are not called either way (good and faulty
+    # form both measure there); None: every value inside the bound is good
+    unsure_from: float | None = None
 
     @property
     def reduce(self) -> Aggregate:
         """What a `rep_end` rule judges over the rep: `of`, else the maximum."""
         return self.aggregate or DEFAULT_AGGREGATE
+
+    def undecided(self, value: float) -> bool:
+        """Whether a value that keeps the rule is too close to its bound to call (past `unsure_from`)."""
+        edge, c = self.unsure_from, self.condition
+        if edge is None or not c.holds(value):
+            return False
+        return value > edge if c.max is not None else value < edge
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import yaml
 from formcoach.core import Severity, View
 from formcoach.errors import SpecError
 from formcoach.holds import HoldRule
-from formcoach.back_curvature import BaselineRule
+from formcoach.back_curvature import BaselineRule, SteadyRule
 from formcoach.metric_kinds import KINDS, MetricSpec, check_references, parse_metric, with_units
 from formcoach.points import SPEC_SIDES, SideRule
 from formcoach.reps import DEFAULT_PARTIAL_FRACTION, RepRule
@@ -236,16 +236,33 @@ def _parse_cue(r: Reader, metrics: Mapping[str, MetricSpec], views: tuple[View, 
     cue_views = r.names("views", tuple(View), "views")
     condition = _parse_condition(r, metrics)
     say, short = _text(r, "say"), _text(r, "short", default_of(CueSpec, "short"))
+    unsure_from = _unsure_from(r, when, condition)
     cue = CueSpec(
         id=cue_id, say=say, short=short, when=when, condition=condition,
         severity=r.choice("severity", Severity, default_of(CueSpec, "severity")),
         aggregate=aggregate, during=during, against=against,
         persist_s=r.seconds("persist_s", default_of(CueSpec, "persist_s")),
         views=tuple(View(v) for v in cue_views) or views,
-        template=(say, short),
+        template=(say, short), unsure_from=unsure_from,
     )
     r.done()
     return cue
+
+
+def _unsure_from(r: Reader, when: CueTiming, condition: Condition) -> float | None:
+    """`unsure_from`: where a rep-end rule's values stop being clearly good, inside its one bound."""
+    edge = r.num("unsure_from", default_of(CueSpec, "unsure_from"))
+    if edge is None:
+        return None
+    if when is not CueTiming.REP_END:
+        r.fail("'unsure_from' only applies with when: rep_end (a rep that is too close to call is not judged)", "unsure_from")
+    if (condition.min is None) == (condition.max is None):
+        r.fail("'unsure_from' needs a rule with one bound, min or max", "unsure_from")
+    if condition.max is not None and not edge < condition.max:
+        r.fail(f"'unsure_from' {edge:g} must be below max {condition.max:g} (the values up to max are the unsure ones)", "unsure_from")
+    if condition.min is not None and not edge > condition.min:
+        r.fail(f"'unsure_from' {edge:g} must be above min {condition.min:g} (the values down to min are the unsure ones)", "unsure_from")
+    return edge
 
 
 def _parse_condition(r: Reader, metrics: Mapping[str, MetricSpec]) -> Condition:
@@ -317,6 +334,7 @@ def documented_defaults() -> list[tuple[str, Any, str]]:
         rows += [(f"metrics.*.{key}", default_of(kind, name), kind.key) for key, name in kind.options.items()]
     rows += [(f"metrics.*.baseline.{key}", default_of(BaselineRule, key), "back_curvature") for key in ("seconds", "keep", "ask")]
     rows += [("metrics.*.baseline.max_spread", default_of(BaselineRule, "max_spread"), "back_curvature: no limit")]
+    rows += [("metrics.*.steady.seconds", default_of(SteadyRule, "seconds"), "back_curvature, with `steady`")]
     rows += [(f"reps.{key}", default_of(RepRule, key), "") for key in ("min_duration_s", "max_gap_s", "bridge_gap_s", "adapt_start",
                                                                        "start_above_picture")]
     rows += [(f"reps.partial.{key}", default_of(RepRule, name), "without a `partial` block") for key, name in
@@ -329,6 +347,7 @@ def documented_defaults() -> list[tuple[str, Any, str]]:
              (("cue", "short_cue"), ("say", "short_message"))]
     rows += [(f"cues[].{key}", default_of(CueSpec, key), "") for key in ("severity", "persist_s", "during")]
     rows += [("cues[].of", DEFAULT_AGGREGATE, "rep_end rules")]
+    rows += [("cues[].unsure_from", default_of(CueSpec, "unsure_from"), "rep_end rules: every value inside the bound is good")]
     rows += [(f"defaults.{key}", default_of(Defaults, key), "also in `levels`") for key in ("sets", "rest_s", "per_side")]
     return rows
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from formcoach.core import CueRaised, RepCompleted, RepPhase
+from formcoach.spec_types import CueSpec
 from formcoach.specs import get_spec
 from synthetic import prone_joints, run, sequence, standing_joints
 
@@ -365,3 +366,55 @@ def test_a_deadlift_rep_is_not_done_in_under_0_7_s(cycle_s: float, counted: int)
     points = [(0, 170), (1.0, 170), (1.0 + third, 60), (1.0 + 2 * third, 60), (1.0 + cycle_s, 170), (2.0 + cycle_s, 170)]
     frames = [(t, frame_from_joints(t, standing_joints(knee=175, trunk=175 - hip))) for t, hip in keyframes(points)]
     assert len(run(get_spec("deadlift"), frames).reps) == counted
+
+
+def _median_rule(**extra: float) -> CueSpec:
+    from formcoach.core import View
+    from formcoach.spec_types import Aggregate, Condition, CueSpec, CueTiming, During
+
+    return CueSpec(id="rounded_back", say="Flat back", when=CueTiming.REP_END, condition=Condition("back", max=0.018),
+                   aggregate=Aggregate.MEDIAN, during=During.TARGET, views=(View.SIDE,), **extra)
+
+
+def test_a_rep_between_good_and_faulty_readings_is_too_close_to_call():
+    """With `unsure_from`, a rep whose median lies between it and the bound is neither raised nor passed:
+    it is reported as undecided, with the rep's time, and a value past the bound is still a fault."""
+    from formcoach.core import CueUndecided
+    from formcoach.core import TOO_CLOSE_TO_CALL
+    from formcoach.cues import CueBook
+
+    times = list(np.arange(0.0, 2.0, 0.1))
+    book = CueBook([_median_rule(unsure_from=0.010)])
+    calls = {}
+    for value in (0.005, 0.013, 0.025):
+        book.reset()
+        events = book.rep_end(1, 2.0, {"back": [value] * 20}, [True] * 20, "side", attempt=1, times=times)
+        calls[value] = [type(e).__name__ for e in events]
+        if isinstance(events[0] if events else None, CueUndecided):
+            assert events[0].seconds == pytest.approx(2.0) and events[0].reason == TOO_CLOSE_TO_CALL
+    assert calls == {0.005: [], 0.013: ["CueUndecided"], 0.025: ["CueRaised"]}
+    book = CueBook([_median_rule()])  # without it, every value inside the bound passes
+    assert book.rep_end(1, 2.0, {"back": [0.013] * 20}, [True] * 20, "side", attempt=1, times=times) == ()
+
+
+def test_a_rep_end_rule_measured_on_few_of_its_frames_is_not_judged():
+    """The median of the 5 of 30 bottom frames an outline survived on is not the rep's (a dim picture)."""
+    from formcoach.cues import CueBook
+
+    book = CueBook([_median_rule()])
+    few = [0.12] * 5 + [float("nan")] * 25
+    assert book.rep_end(1, 3.0, {"back": few}, [True] * 30, "side", attempt=1) == ()
+    most = [0.12] * 16 + [float("nan")] * 14
+    assert [type(e).__name__ for e in book.rep_end(2, 6.0, {"back": most}, [True] * 30, "side", attempt=2)] == ["CueRaised"]
+
+
+def test_an_undecided_rep_counts_as_not_judged_in_the_session_record():
+    from formcoach.core import CueUndecided
+    from formcoach.core import TOO_CLOSE_TO_CALL
+    from formcoach.session import SessionRecorder
+
+    recorder = SessionRecorder(get_spec("deadlift"))
+    recorder.on_events([CueUndecided(3.0, "rounded_back", 1, 0.013, 1.5, TOO_CLOSE_TO_CALL),
+                        CueUndecided(6.0, "rounded_back", 2, 0.012, 1.25, TOO_CLOSE_TO_CALL)])
+    record = recorder.finish()
+    assert [(n.cue, n.reason, n.seconds) for n in record.not_judged] == [("rounded_back", TOO_CLOSE_TO_CALL, 2.75)]

@@ -177,3 +177,20 @@ def test_edge_check_looks_at_the_side_that_was_measured():
     bank_.update(seen, "left")
     assert "knee" not in bank_.at_edge(seen, "left")  # next frame: the near knee again, inside the picture
 
+
+
+def test_an_outline_that_flickers_is_not_judged():
+    """`steady`: a mask that loses the person (a dim picture) throws the outline about from frame to frame
+    (shared realvids mv_good_02 dimmed: a tenth of the torso and more); a back that rounds moves it smoothly.
+    The first frames, before three were measured, are not judged either."""
+    from formcoach.back_curvature import OUTLINE_FLICKERS
+
+    spec = {"back_curvature": ["hip", "shoulder"], "facing": "head", "steady": {"max_iqr": 0.015, "seconds": 0.3}}
+    smooth, jumpy = bank(spec), bank(spec)
+    rounding = [smooth.update(quadruped(i / 30, 0.5 * i), "left")["back"] for i in range(20)]  # 0 -> 10 px, steadily
+    assert np.isnan(rounding[:2]).all() and np.isfinite(rounding[2:]).all()
+    flicker = [jumpy.update(quadruped(i / 30, (0.0, 30.0)[i % 2]), "left")["back"] for i in range(20)]
+    assert np.isnan(flicker).all()
+    assert jumpy.state("back").reason == OUTLINE_FLICKERS
+    with pytest.raises(SpecError, match="max_iqr"):
+        bank({"back_curvature": ["hip", "shoulder"], "steady": {"seconds": 0.3}})

@@ -153,7 +153,7 @@ def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
         "id": "x", "name": "X", "source": "test", "view": "side",
         "metrics": {"knee": {"angle": ["hip", "knee", "ankle"]}, "trunk": {"inclination": ["hip", "shoulder"]},
                     "gap": {"distance": ["left_wrist", "right_wrist"]}, "chin": {"offset": ["mid_wrist", "nose"]},
-                    "back": {"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 20}}},
+                    "back": {"back_curvature": ["hip", "shoulder"], "baseline": {"metric": "trunk", "max": 20}, "steady": {"max_iqr": 0.02}}},
         "reps": {"metric": "knee", "start": 160, "target": 100},
         "hold": {"target_s": 5, "posture": [{"metric": "trunk", "max": 20}]},
         "cues": [{"id": "c", "when": "rep_end", "metric": "knee", "max": 170, "say": "x"}],
@@ -170,6 +170,7 @@ def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
         "metrics.*.baseline.seconds back_curvature": back.seconds, "metrics.*.baseline.keep back_curvature": back.keep,
         "metrics.*.baseline.ask back_curvature": back.ask,
         "metrics.*.baseline.max_spread back_curvature: no limit": back.max_spread,
+        "metrics.*.steady.seconds back_curvature, with `steady`": m["back"].kind.steady.seconds,
         "reps.min_duration_s": rule.min_duration_s, "reps.max_gap_s": rule.max_gap_s, "reps.bridge_gap_s": rule.bridge_gap_s,
         "reps.adapt_start": rule.adapt_start, "reps.start_above_picture": rule.start_above_picture,
         "reps.partial.cue without a `partial` block": rule.partial_cue,
@@ -179,6 +180,7 @@ def test_a_spec_that_leaves_keys_out_gets_the_documented_defaults():
         "hold.short.cue without a `short` block": hold.short_cue,
         "hold.short.say without a `short` block": hold.short_message, "cues[].severity": cue.severity,
         "cues[].persist_s": cue.persist_s, "cues[].during": cue.during, "cues[].of rep_end rules": cue.reduce,
+        "cues[].unsure_from rep_end rules: every value inside the bound is good": cue.unsure_from,
         **{f"defaults.{k} also in `levels`": getattr(spec.defaults, k) for k in ("sets", "rest_s", "per_side")},
     }
     documented = {f"{key} {note}".strip(): value for key, value, note in documented_defaults()}
@@ -219,3 +221,24 @@ def test_a_metric_computed_from_another_has_its_unit():
                        "uneven": {"asymmetry": "reach"}, "knee_sway": {"range": "knee", "over": "rep"}}
     m = parse_spec(doc, "x.yaml").metrics
     assert (m["reach"].unit, m["sway"].unit, m["uneven"].unit, m["knee_sway"].unit) == ("torso", "torso", "torso", "deg")
+
+
+@pytest.mark.parametrize("cue, error", [
+    ({"when": "during_rep", "max": 0.02, "unsure_from": 0.01}, "only applies with when: rep_end"),
+    ({"when": "rep_end", "max": 0.02, "unsure_from": 0.03}, "must be below max"),
+    ({"when": "rep_end", "min": 0.02, "unsure_from": 0.01}, "must be above min"),
+    ({"when": "rep_end", "range": [0.0, 0.02], "unsure_from": 0.01}, "one bound"),
+])
+def test_unsure_from_is_checked_against_its_rule(cue, error):
+    from formcoach.errors import SpecError
+    from formcoach.specs import parse_spec
+
+    raw = {
+        "id": "x", "name": "X", "source": "test", "description": "test", "view": "side", "camera": "side",
+        "metrics": {"knee": {"angle": ["hip", "knee", "ankle"]}},
+        "reps": {"metric": "knee", "start": 150, "target": 110},
+        "cues": [{"id": "c", "metric": "knee", "say": "s", **cue}],
+        "defaults": {"sets": 1, "reps": 3, "rest_s": 30},
+    }
+    with pytest.raises(SpecError, match=error):
+        parse_spec(raw)
