@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar, Mapping
+from typing import ClassVar, Iterable, Mapping
 
 import numpy as np
 
@@ -93,6 +93,12 @@ class SteadyRule:
         return rule
 
 
+def interquartile_range(values: Iterable[float]) -> float:
+    """How far apart the middle half of the values lie: a spread that a few wild frames do not move."""
+    q1, q3 = np.percentile(list(values), [25, 75])
+    return float(q3 - q1)
+
+
 class Baseline:
     """Median of a value over `seconds` of frames in which a condition held.
 
@@ -136,8 +142,7 @@ class Baseline:
         """Interquartile range of the upright values seen lately: how steady the outline is."""
         if len(self.recent) < self.frames:
             return NAN
-        q1, q3 = np.percentile(self.recent, [25, 75])
-        return float(q3 - q1)
+        return interquartile_range(self.recent)
 
     def offer(self, value: float, t: float) -> None:
         if value != value:
@@ -180,8 +185,7 @@ class CurvatureState:
         finite = [v for _, v in recent if v == v]
         if len(finite) < 3:
             return True  # not yet seen to hold still (the first frames, or after the outline was lost)
-        q1, q3 = np.percentile(finite, [25, 75])
-        return float(q3 - q1) > rule.max_iqr
+        return interquartile_range(finite) > rule.max_iqr
 
     @property
     def ready(self) -> bool:
