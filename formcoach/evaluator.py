@@ -17,7 +17,7 @@ from formcoach.core import (
 from formcoach.cues import CueBook, CueContext
 from formcoach.holds import SESSION_ENDED, SESSION_INTERRUPTED, HoldTimer
 from formcoach.metrics import MetricBank
-from formcoach.points import SideRule, head_at_top
+from formcoach.points import SideRule, head_at_top, head_top
 from formcoach.reps import RepCounter
 from formcoach.specs import Condition, ExerciseSpec
 from formcoach.view import SideTracker, ViewTracker
@@ -26,7 +26,9 @@ from formcoach.view import SideTracker, ViewTracker
 #: over the top (`start_above_picture`). Wider than the cut-off band of cues (`metrics.EDGE_BAND_TORSO`): in a pull
 #: the head rises several hundredths of a torso per frame, and the model may lose the pose before it
 #: reaches the edge (mv_bad_07, a close 45-degree camera, Tasks backend: last seen with the ears 0.27
-#: torso lengths below the edge, then lost to the end of the clip).
+#: torso lengths below the edge, then lost to the end of the clip). The band grows by the head's rise since
+#: the previous frame (`head_at_top`): at 7.5 fps (mv_bad_05 replayed every 4th frame) the last frame before
+#: the loss read the head, smoothed, just outside it, and the single was not counted.
 TOP_EXIT_BAND_TORSO = 0.35
 
 NO_PERSON = "no person in view"
@@ -68,6 +70,7 @@ class Evaluator:
         # (t, value) of the last measured frame when a `start_requires` condition alone kept the rep
         # metric out of its start zone; None otherwise.
         self._held_out: tuple[float, float] | None = None
+        self._head_row = math.nan  # `head_top` on the previous frame (NaN: nobody, or no head, there)
 
     @property
     def rep_count(self) -> int:
@@ -93,7 +96,12 @@ class Evaluator:
             raw = metrics[self.reps.rule.metric]
             if raw == raw:
                 self._held_out = (t, raw) if raw != rep_value else None
-            at_top = frame is not None and self.reps.rule.start_above_picture and head_at_top(frame, TOP_EXIT_BAND_TORSO)
+            at_top = False
+            if self.reps.rule.start_above_picture:
+                row = head_top(frame) if frame is not None else math.nan
+                rise = self._head_row - row if self._head_row == self._head_row and row == row else 0.0
+                at_top = frame is not None and head_at_top(frame, TOP_EXIT_BAND_TORSO, rise)
+                self._head_row = row
             events += self._count(t, metrics, judged, rep_value, view, at_top)
         if self.hold is not None:
             events += self._time_hold(t, metrics)

@@ -173,14 +173,25 @@ def torso_length(frame: PoseFrame) -> float:
 _UPPER_BODY = np.arange(int(Landmark.RIGHT_SHOULDER) + 1)
 
 
-def head_at_top(frame: PoseFrame, band_torso: float) -> bool:
-    """The highest of the head and shoulder landmarks lies within `band_torso` torso lengths of the
-    picture's top edge (or above it): a standing person too tall for the frame."""
-    margin = band_torso * torso_length(frame)
+def head_top(frame: PoseFrame) -> float:
+    """Picture row (px, 0 = top edge) of the highest head or shoulder landmark; NaN when none is seen."""
     top = frame.xy[_UPPER_BODY, 1]
-    if margin != margin or np.isnan(top).all():
+    return float("nan") if np.isnan(top).all() else float(np.nanmin(top))
+
+
+def head_at_top(frame: PoseFrame, band_torso: float, rise_px: float = 0.0) -> bool:
+    """The highest of the head and shoulder landmarks lies within `band_torso` torso lengths of the
+    picture's top edge (or above it): a standing person too tall for the frame.
+
+    `rise_px`: how far the head rose since the previous frame. Rising on, it is that much higher by the
+    next frame, so the band grows by it: a slower camera's last frame before the person leaves over the
+    top lies further below the edge than a faster one's.
+    """
+    margin = band_torso * torso_length(frame) + max(rise_px, 0.0)
+    top = head_top(frame)
+    if margin != margin or top != top:
         return False
-    return bool(np.nanmin(top) < margin)
+    return top < margin
 
 
 def facing(frame: PoseFrame, side: str, source: FacingFrom = FacingFrom.FEET) -> float:
