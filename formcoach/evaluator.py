@@ -96,12 +96,7 @@ class Evaluator:
             raw = metrics[self.reps.rule.metric]
             if raw == raw:
                 self._held_out = (t, raw) if raw != rep_value else None
-            at_top = False
-            if self.reps.rule.start_above_picture:
-                row = head_top(frame) if frame is not None else math.nan
-                rise = self._head_row - row if self._head_row == self._head_row and row == row else 0.0
-                at_top = frame is not None and head_at_top(frame, TOP_EXIT_BAND_TORSO, rise)
-                self._head_row = row
+            at_top = self.reps.rule.start_above_picture and self._head_at_top(frame)
             events += self._count(t, metrics, judged, rep_value, view, at_top)
         if self.hold is not None:
             events += self._time_hold(t, metrics)
@@ -154,6 +149,13 @@ class Evaluator:
         return tuple(events)
 
     # -- internals --
+
+    def _head_at_top(self, frame: PoseFrame | None) -> bool:
+        """`head_at_top`, the band grown by the head's rise since the previous frame (`TOP_EXIT_BAND_TORSO`)."""
+        row = head_top(frame) if frame is not None else math.nan
+        rise = self._head_row - row if math.isfinite(self._head_row) and math.isfinite(row) else 0.0
+        self._head_row = row
+        return frame is not None and head_at_top(frame, TOP_EXIT_BAND_TORSO, rise)
 
     def _count(self, t: float, metrics: Mapping[str, float], judged: Mapping[str, float], rep_value: float,
                view: View | None, at_top: bool = False) -> list[Event]:
